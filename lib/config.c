@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Configuration: struct hsk_opts from hsk_init(), else HOTSOCK_* variables,
+ * else defaults; and the library's log.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsk_priv.h"
+
+#define HSK_DEFAULT_MAX_HELD 256u
+#define HSK_DEFAULT_BUF_SIZE 2048u
+#define HSK_MIN_BUF_SIZE 256u
+#define HSK_MAX_BUF_SIZE 65536u
+#define HSK_MAX_MAX_HELD 65536u
+#define HSK_DEFAULT_RING_SIZE (4u << 20)
+#define HSK_MIN_RING_SIZE (256u << 10)
+#define HSK_MAX_RING_SIZE (1u << 30)
+
+static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hsk_opts code_opts; /* what hsk_init() was given */
+static bool have_code_opts;
+static _Atomic int log_level = HSK_LOG_WARN;
+static _Atomic double default_timeout = -1.0;
+
+static const char *const backend_names[] = { "auto", "kernel", "af_xdp",
+					     "dpdk" };
+
+static const char *backend_name_canonical(const char *name)
+{
+	for (size_t i = 0; i < sizeof(backend_names) / sizeof(*backend_names);
+	     i++)
+		if (!strcmp(name, backend_names[i]))
+			return backend_names[i];
+	return NULL;
+}
+
+/* Parses an unsigned decimal with an optional k/m/g suffix. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int env_size(const char *name, unsigned long long *out)
+{
+	const char *v = getenv(name);
+
+	if (!v)
+		return 0;
+	if (parse_size(v, out)) {
+		hsk_log(HSK_LOG_ERR, "%s=%s: not a size", name, v);
+		return -1;
+	}
+	return 1;
+}
+
+static int check_range(const char *what, unsigned long long v,
+		       unsigned long long lo, unsigned long long hi)
+{
+	if (v >= lo && v <= hi)
+		return 0;
+	hsk_log(HSK_LOG_ERR, "%s=%llu: outside %llu..%llu", what, v, lo, hi);
+	return -1;
+}
+
+/* Layers code options over the environment over the defaults. */
+static int resolve(const struct hsk_opts *o, struct hsk_config *c)
+{
+	unsigned long long v;
+	const char *env;
+	int r;
+
+	c->backend = "auto";
+	c->strict = false;
+	c->zc_max_held = HSK_DEFAULT_MAX_HELD;
+	c->zc_buf_size = HSK_DEFAULT_BUF_SIZE;
+	c->packet_ring_size = HSK_DEFAULT_RING_SIZE;
+	c->log_level = HSK_LOG_WARN;
+
+	env = getenv("HOTSOCK_BACKEND");
+	if (o && o->backend)
+		env = o->backend;
+	if (env && *env) {
+		c->backend = backend_name_canonical(env);
+		if (!c->backend) {
+			hsk_log(HSK_LOG_ERR,
+				"backend \"%s\" unknown: use auto, kernel, af_xdp or dpdk",
+				env);
+			return -1;
+		}
+	}
+
+	env = getenv("HOTSOCK_STRICT");
+	if (env && *env)
+		c->strict = strcmp(env, "0") != 0;
+	if (o && o->strict)
+		c->strict = o->strict > 0;
+
+	r = env_size("HOTSOCK_LOG_LEVEL", &v);
+	if (r < 0)
+		return -1;
+	if (r)
+		c->log_level = v > HSK_LOG_DEBUG ? HSK_LOG_DEBUG : (int)v;
+	if (o && o->log_level) {
+		if (o->log_level < 0 || o->log_level > HSK_LOG_DEBUG)
+			return -1;
+		c->log_level = o->log_level;
+	}
+
+	r = env_size("HOTSOCK_ZC_MAX_HELD", &v);
+	if (r < 0)
+		return -1;
+	if (r)
+		c->zc_max_held = v > HSK_MAX_MAX_HELD ? 0 : (unsigned int)v;
+	if (o && o->zc_max_held)
+		c->zc_max_held = o->zc_max_held;
+	if (check_range("zc_max_held", c->zc_max_held, 1, HSK_MAX_MAX_HELD))
+		return -1;
+
+	r = env_size("HOTSOCK_ZC_BUF_SIZE", &v);
+	if (r < 0)
+		return -1;
+	if (r)
+		c->zc_buf_size = v > HSK_MAX_BUF_SIZE ? 0 : (unsigned int)v;
+	if (o && o->zc_buf_size)
+		c->zc_buf_size = o->zc_buf_size;
+	if (check_range("zc_buf_size", c->zc_buf_size, HSK_MIN_BUF_SIZE,
+			HSK_MAX_BUF_SIZE))
+		return -1;
+
+	r = env_size("HOTSOCK_PACKET_RING_SIZE", &v);
+	if (r < 0)
+		return -1;
+	if (r)
+		c->packet_ring_size = v;
+	if (o && o->packet_ring_size)
+		c->packet_ring_size = o->packet_ring_size;
+	if (check_range("packet_ring_size", c->packet_ring_size,
+			HSK_MIN_RING_SIZE, HSK_MAX_RING_SIZE))
+		return -1;
+	return 0;
+}
+
+/*
+ * A caller built against a newer header may pass a larger struct: accept
+ * it when everything past what we know is zero (libbpf's OPTS rule).
+ */
+static int opts_valid(const struct hsk_opts *o)
+{
+	const unsigned char *p = (const unsigned char *)o;
+
+	if (o->sz < sizeof(o->sz))
+		return 0;
+	for (size_t i = sizeof(*o); i < o->sz; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+HSK_EXPORT int hsk_init(const struct hsk_opts *opts)
+{
+	struct hsk_opts copy = { 0 };
+	struct hsk_config c;
+
+	if (opts) {
+		if (!opts_valid(opts)) {
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(&copy, opts,
+		       opts->sz < sizeof(copy) ? opts->sz : sizeof(copy));
+		copy.sz = sizeof(copy);
+	}
+	if (resolve(opts ? &copy : NULL, &c)) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&config_lock);
+	code_opts = copy;
+	have_code_opts = opts != NULL;
+	atomic_store(&log_level, c.log_level);
+	pthread_mutex_unlock(&config_lock);
+	return 0;
+}
+
+int hsk_config_get(struct hsk_config *out)
+{
+	int r;
+
+	pthread_mutex_lock(&config_lock);
+	r = resolve(have_code_opts ? &code_opts : NULL, out);
+	pthread_mutex_unlock(&config_lock);
+	if (r) {
+		errno = EINVAL;
+		return -1;
+	}
+	atomic_store(&log_level, out->log_level);
+	return 0;
+}
+
+double hsk_default_timeout(void)
+{
+	return atomic_load(&default_timeout);
+}
+
+/* Timeouts past this overflow a struct timespec deadline. */
+#define HSK_MAX_TIMEOUT 1e15
+
+int hsk_timeout_valid(double seconds)
+{
+	return !isnan(seconds) && seconds <= HSK_MAX_TIMEOUT;
+}
+
+HSK_EXPORT int hsk_setdefaulttimeout(double seconds)
+{
+	if (!hsk_timeout_valid(seconds)) {
+		errno = EINVAL;
+		return -1;
+	}
+	atomic_store(&default_timeout, seconds < 0 ? HSK_TIMEOUT_NONE : seconds);
+	return 0;
+}
+
+HSK_EXPORT double hsk_getdefaulttimeout(void)
+{
+	return atomic_load(&default_timeout);
+}
+
+void hsk_log(int level, const char *fmt, ...)
+{
+	static const char *const tag[] = { "", "error", "warning", "info",
+					   "debug" };
+	va_list ap;
+
+	if (level > atomic_load_explicit(&log_level, memory_order_relaxed))
+		return;
+	flockfile(stderr);
+	fprintf(stderr, "hotsock: %s: ", tag[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
