@@ -36,11 +36,15 @@ struct hsk_ctl_ops {
 	int (*open)(struct hsk_sock *s);
 	void (*close)(struct hsk_sock *s);
 	int (*bind)(struct hsk_sock *s, const struct sockaddr *a, socklen_t l);
+	int (*connect)(struct hsk_sock *s, const struct sockaddr *a,
+		       socklen_t l);
 	int (*setsockopt)(struct hsk_sock *s, int level, int name,
 			  const void *val, socklen_t len);
 	ssize_t (*recvmsg)(struct hsk_sock *s, struct msghdr *m, int flags);
 	int (*recvmmsg)(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 			int flags);
+	ssize_t (*sendmsg)(struct hsk_sock *s, const struct msghdr *m,
+			   int flags);
 	/*
 	 * Readiness for hsk_poll(): the events a receive or send would find
 	 * now, counting what the library holds in user space. NULL: the
@@ -49,6 +53,12 @@ struct hsk_ctl_ops {
 	short (*pending)(struct hsk_sock *s, short events);
 	/* Receive drops the kernel counted for this socket so far. */
 	uint64_t (*kernel_drops)(struct hsk_sock *s);
+	/*
+	 * Descriptors besides the socket's own that signal its readiness
+	 * (rings, wake-up events), for hsk_poll(): fills up to @max with
+	 * POLLIN entries and returns how many.
+	 */
+	int (*extra_fds)(struct hsk_sock *s, int *fds, int max);
 	/* Wait for @events or the deadline; NULL: hsk_wait_fd(). */
 	int (*wait)(struct hsk_sock *s, short events,
 		    const struct hsk_deadline *d);
@@ -203,6 +213,21 @@ static inline void *hsk_slab_ptr(const struct hsk_slab *sl, uint32_t idx)
 {
 	return sl->base + (size_t)idx * sl->slot_size;
 }
+
+/* lib/cmsg.c: control messages as the kernel's put_cmsg() writes them. */
+struct hsk_cmsg_writer {
+	struct msghdr *m;
+	size_t used;
+};
+
+void hsk_put_cmsg(struct hsk_cmsg_writer *w, int level, int type,
+		  const void *data, size_t len);
+/* Sets msg_controllen to what was written. */
+void hsk_cmsg_done(struct hsk_cmsg_writer *w);
+
+/* Copies @len bytes into @m's iovecs: bytes copied, or -1 with EFAULT for
+ * a NULL base with a non-zero length. */
+ssize_t hsk_copy_to_iov(const struct msghdr *m, const void *src, size_t len);
 
 /* Timestamps as the API gives them: ns since the epoch. */
 static inline uint64_t hsk_ts_ns(const struct timespec *ts)

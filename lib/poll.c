@@ -2,96 +2,145 @@
 /*
  * hsk_poll(): poll(2) over a mix of hotsock and other descriptors.
  *
- * A socket whose backend holds data in user space (a TPACKET_V3 ring, a
- * receive batch) says so through ->pending; its descriptor's own
- * readiness is then only a hint, corrected after the kernel answers.
+ * A socket whose backend receives in user space (a TPACKET_V3 ring, AF_XDP
+ * rings) knows its readiness better than its descriptor does: ->pending
+ * answers for it, and ->extra_fds names the descriptors (rings, wake-up
+ * events) that wake a wait for it. Everything else is poll(2) as it is.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hsk_priv.h"
 
 /* Longest sleep while a descriptor keeps reporting readiness that the
  * library knows to be stale (a ring block held by zero-copy buffers). */
 #define STALE_RETRY_MS 1
+#define MAX_EXTRA_PER_SOCK 16
 
-static bool has_user_state(const struct pollfd *p)
+static struct hsk_sock *user_state_sock(const struct pollfd *p)
 {
-	struct hsk_sock *s = hsk_sock_get(p->fd);
+	struct hsk_sock *s = p->fd >= 0 ? hsk_sock_get(p->fd) : NULL;
 
-	return s && s->be->ctl->pending;
+	return s && s->be->ctl->pending ? s : NULL;
 }
 
-/* Corrects the kernel's answer for @p with what the library holds. */
-static void correct(struct pollfd *p)
+static short pending_in(struct hsk_sock *s, short events)
 {
-	struct hsk_sock *s = hsk_sock_get(p->fd);
-	short in = p->events & (POLLIN | POLLRDNORM);
+	short in = events & (POLLIN | POLLRDNORM);
 
-	if (!s || !s->be->ctl->pending || !in)
-		return;
-	p->revents &= ~in;
-	p->revents |= s->be->ctl->pending(s, in);
+	return in ? s->be->ctl->pending(s, in) : 0;
 }
 
-static int count_ready(const struct pollfd *fds, nfds_t nfds)
+static int elapsed_ms(const struct timespec *start)
 {
-	int n = 0;
+	struct timespec now;
 
-	for (nfds_t i = 0; i < nfds; i++)
-		n += fds[i].revents != 0;
-	return n;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - start->tv_sec) * 1000 +
+		     (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+/* The caller's entries, then each user-state socket's extra descriptors. */
+static struct pollfd *build_set(const struct pollfd *fds, nfds_t nfds,
+				nfds_t *total)
+{
+	nfds_t extra = 0, n = nfds;
+	struct pollfd *set;
+	int tmp[MAX_EXTRA_PER_SOCK];
+
+	for (nfds_t i = 0; i < nfds; i++) {
+		struct hsk_sock *s = user_state_sock(&fds[i]);
+
+		if (s && s->be->ctl->extra_fds)
+			extra += (nfds_t)s->be->ctl->extra_fds(
+				s, tmp, MAX_EXTRA_PER_SOCK);
+	}
+	set = malloc((nfds + extra) * sizeof(*set));
+	if (!set)
+		return NULL;
+	memcpy(set, fds, nfds * sizeof(*set));
+	for (nfds_t i = 0; i < nfds; i++) {
+		struct hsk_sock *s = user_state_sock(&fds[i]);
+		int k;
+
+		if (!s || !s->be->ctl->extra_fds)
+			continue;
+		k = s->be->ctl->extra_fds(s, tmp, MAX_EXTRA_PER_SOCK);
+		for (int j = 0; j < k && n < nfds + extra; j++)
+			set[n++] = (struct pollfd){ .fd = tmp[j],
+						    .events = POLLIN };
+	}
+	*total = n;
+	return set;
 }
 
 HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 {
-	bool user_state = false;
-	struct timespec start, now;
-	int r, left = timeout, elapsed;
+	struct timespec start;
+	struct pollfd *set;
+	nfds_t total, i;
+	int r, left = timeout, ready;
+	bool user_state = false, stale;
 
-	for (nfds_t i = 0; fds && i < nfds && !user_state; i++)
-		user_state = has_user_state(&fds[i]);
+	for (i = 0; fds && i < nfds && !user_state; i++)
+		user_state = user_state_sock(&fds[i]) != NULL;
 	if (!user_state)
 		return poll(fds, nfds, timeout);
 
+	set = build_set(fds, nfds, &total);
+	if (!set)
+		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
+		bool now = false;
+
 		/* Data already in user space must not wait for the kernel. */
-		bool ready_now = false;
+		for (i = 0; i < nfds; i++) {
+			struct hsk_sock *s = user_state_sock(&fds[i]);
 
-		for (nfds_t i = 0; i < nfds; i++) {
-			struct hsk_sock *s = hsk_sock_get(fds[i].fd);
-
-			if (s && s->be->ctl->pending &&
-			    s->be->ctl->pending(s, fds[i].events & POLLIN))
-				ready_now = true;
+			if (s && pending_in(s, fds[i].events))
+				now = true;
 		}
-		r = poll(fds, nfds, ready_now ? 0 : left);
+		r = poll(set, total, now ? 0 : left);
 		if (r < 0)
-			return r;
-		for (nfds_t i = 0; i < nfds; i++)
-			correct(&fds[i]);
-		r = count_ready(fds, nfds);
-		if (r || left == 0)
-			return r;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (int)((now.tv_sec - start.tv_sec) * 1000 +
-				(now.tv_nsec - start.tv_nsec) / 1000000);
-		if (timeout >= 0) {
-			left = timeout - elapsed;
-			if (left <= 0)
-				return 0;
+			break;
+		ready = 0;
+		stale = r > 0;
+		for (i = 0; i < nfds; i++) {
+			struct hsk_sock *s = user_state_sock(&fds[i]);
+			short in = fds[i].events & (POLLIN | POLLRDNORM);
+
+			fds[i].revents = set[i].revents;
+			if (s && in)
+				fds[i].revents = (short)((fds[i].revents & ~in) |
+							 pending_in(s, in));
+			ready += fds[i].revents != 0;
 		}
-		/* The kernel said ready, the library knows better: back off
-		 * briefly rather than spin on the stale hint. */
-		left = left < 0 || left > STALE_RETRY_MS ? STALE_RETRY_MS
-							  : left;
-		poll(NULL, 0, left);
+		r = ready;
+		if (ready || left == 0)
+			break;
 		if (timeout >= 0) {
-			left = timeout - elapsed - left;
-			if (left < 0)
-				left = 0;
-		} else {
-			left = -1;
+			left = timeout - elapsed_ms(&start);
+			if (left <= 0) {
+				r = 0;
+				break;
+			}
+		}
+		/* The kernel said ready and the library knows better: back
+		 * off briefly rather than spin on the stale hint. */
+		if (stale) {
+			int nap = left < 0 || left > STALE_RETRY_MS
+					  ? STALE_RETRY_MS
+					  : left;
+
+			poll(NULL, 0, nap);
+			if (timeout >= 0) {
+				left = timeout - elapsed_ms(&start);
+				if (left < 0)
+					left = 0;
+			}
 		}
 	}
+	free(set);
+	return r;
 }

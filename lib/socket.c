@@ -294,6 +294,8 @@ HSK_EXPORT int hsk_connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 	if (!s)
 		return connect(fd, addr, len);
+	if (s->be->ctl->connect)
+		return s->be->ctl->connect(s, addr, len);
 	timeout = atomic_load(&s->timeout);
 	if (connect(fd, addr, len) == 0)
 		return 0;
@@ -508,7 +510,6 @@ static void count_tx(struct hsk_sock *s, ssize_t r)
 	if (r >= 0) {
 		hsk_count(&s->stats.tx_packets, 1);
 		hsk_count(&s->stats.tx_bytes, (uint64_t)r);
-		hsk_count(&s->stats.tx_kernel_path, 1);
 	} else if (errno != EAGAIN && errno != ETIMEDOUT) {
 		hsk_count(&s->stats.tx_errors, 1);
 	}
@@ -516,7 +517,14 @@ static void count_tx(struct hsk_sock *s, ssize_t r)
 
 static ssize_t try_sendmsg(struct hsk_sock *s, void *arg, int flags)
 {
-	return sendmsg(s->fd, arg, flags);
+	ssize_t r;
+
+	if (s->be->ctl->sendmsg)
+		return s->be->ctl->sendmsg(s, arg, flags);
+	r = sendmsg(s->fd, arg, flags);
+	if (r >= 0)
+		hsk_count(&s->stats.tx_kernel_path, 1);
+	return r;
 }
 
 HSK_EXPORT ssize_t hsk_sendmsg(int fd, const struct msghdr *m, int flags)
@@ -526,7 +534,8 @@ HSK_EXPORT ssize_t hsk_sendmsg(int fd, const struct msghdr *m, int flags)
 
 	if (!s)
 		return sendmsg(fd, m, flags);
-	r = hsk_run_op(s, POLLOUT, flags, true, try_sendmsg, (void *)m);
+	r = hsk_run_op(s, POLLOUT, flags, !s->be->ctl->sendmsg, try_sendmsg,
+		       (void *)m);
 	count_tx(s, r);
 	return r;
 }
@@ -556,8 +565,30 @@ HSK_EXPORT ssize_t hsk_send(int fd, const void *buf, size_t len, int flags)
 static ssize_t try_sendmmsg(struct hsk_sock *s, void *arg, int flags)
 {
 	struct mmsg_args *a = arg;
+	unsigned int i;
+	ssize_t r = 0;
+	int k;
 
-	return sendmmsg(s->fd, a->v, a->n, flags);
+	if (!s->be->ctl->sendmsg) {
+		k = sendmmsg(s->fd, a->v, a->n, flags);
+		if (k > 0)
+			hsk_count(&s->stats.tx_kernel_path, (uint64_t)k);
+		return k;
+	}
+	if (!a->v && a->n) {
+		errno = EFAULT;
+		return -1;
+	}
+	/* As sendmmsg(2): stop at the first failure, report it only when
+	 * nothing was sent. Later messages never wait. */
+	for (i = 0; i < a->n; i++) {
+		r = s->be->ctl->sendmsg(s, &a->v[i].msg_hdr,
+					i ? flags | MSG_DONTWAIT : flags);
+		if (r < 0)
+			break;
+		a->v[i].msg_len = (unsigned int)r;
+	}
+	return i ? (ssize_t)i : r;
 }
 
 HSK_EXPORT int hsk_sendmmsg(int fd, struct mmsghdr *v, unsigned int n,
@@ -569,7 +600,8 @@ HSK_EXPORT int hsk_sendmmsg(int fd, struct mmsghdr *v, unsigned int n,
 
 	if (!s)
 		return sendmmsg(fd, v, n, flags);
-	r = (int)hsk_run_op(s, POLLOUT, flags, true, try_sendmmsg, &a);
+	r = (int)hsk_run_op(s, POLLOUT, flags, !s->be->ctl->sendmsg,
+			    try_sendmmsg, &a);
 	if (r < 0) {
 		count_tx(s, r);
 		return r;
@@ -610,8 +642,8 @@ HSK_EXPORT ssize_t hsk_sendall(int fd, const void *buf, size_t len, int flags)
 			}
 			left_s = ms / 1000.0;
 		}
-		r = run_op_for(s, left_s, POLLOUT, flags, true, try_sendmsg,
-			       &m);
+		r = run_op_for(s, left_s, POLLOUT, flags, !s->be->ctl->sendmsg,
+			       try_sendmsg, &m);
 		count_tx(s, r);
 		if (r < 0)
 			return -1;

@@ -229,35 +229,6 @@ static int packet_bind(struct hsk_sock *s, const struct sockaddr *addr,
 	return bind(s->fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
-/* put_cmsg() as the kernel's: truncate and flag rather than fail. */
-struct cmsg_writer {
-	struct msghdr *m;
-	size_t used;
-};
-
-static void put_cmsg(struct cmsg_writer *w, int level, int type,
-		     const void *data, size_t len)
-{
-	struct msghdr *m = w->m;
-	size_t room = m->msg_controllen - w->used;
-	size_t cmlen = CMSG_LEN(len);
-	struct cmsghdr h = { .cmsg_level = level, .cmsg_type = type };
-	unsigned char *at = (unsigned char *)m->msg_control + w->used;
-
-	if (room < sizeof(h)) {
-		m->msg_flags |= MSG_CTRUNC;
-		return;
-	}
-	if (room < cmlen) {
-		m->msg_flags |= MSG_CTRUNC;
-		cmlen = room;
-	}
-	h.cmsg_len = cmlen;
-	memcpy(at, &h, sizeof(h));
-	memcpy(CMSG_DATA((struct cmsghdr *)at), data, cmlen - CMSG_LEN(0));
-	w->used += CMSG_SPACE(len) < room ? CMSG_SPACE(len) : room;
-}
-
 static int sock_flag(int fd, int level, int name)
 {
 	int v = 0;
@@ -270,16 +241,16 @@ static int sock_flag(int fd, int level, int name)
 static void frame_cmsgs(struct hsk_sock *s, const struct tpacket3_hdr *f,
 			struct msghdr *m)
 {
-	struct cmsg_writer w = { .m = m };
+	struct hsk_cmsg_writer w = { .m = m };
 
 	if (sock_flag(s->fd, SOL_SOCKET, SO_TIMESTAMPNS)) {
 		struct timespec ts = { f->tp_sec, f->tp_nsec };
 
-		put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
+		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
 	} else if (sock_flag(s->fd, SOL_SOCKET, SO_TIMESTAMP)) {
 		struct timeval tv = { f->tp_sec, f->tp_nsec / 1000 };
 
-		put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
+		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
 	}
 	if (sock_flag(s->fd, SOL_PACKET, PACKET_AUXDATA)) {
 		struct tpacket_auxdata aux = {
@@ -297,32 +268,9 @@ static void frame_cmsgs(struct hsk_sock *s, const struct tpacket3_hdr *f,
 			.tp_vlan_tpid = (uint16_t)f->hv1.tp_vlan_tpid,
 		};
 
-		put_cmsg(&w, SOL_PACKET, PACKET_AUXDATA, &aux, sizeof(aux));
+		hsk_put_cmsg(&w, SOL_PACKET, PACKET_AUXDATA, &aux, sizeof(aux));
 	}
-	m->msg_controllen = w.used;
-}
-
-/* Copies the frame into the caller's iovecs; -1 with EFAULT on NULL. */
-static ssize_t copy_out(const struct msghdr *m, const unsigned char *src,
-			size_t len)
-{
-	size_t done = 0;
-
-	for (size_t i = 0; i < m->msg_iovlen && done < len; i++) {
-		size_t k = m->msg_iov[i].iov_len;
-
-		if (!k)
-			continue;
-		if (!m->msg_iov[i].iov_base) {
-			errno = EFAULT;
-			return -1;
-		}
-		if (k > len - done)
-			k = len - done;
-		memcpy(m->msg_iov[i].iov_base, src + done, k);
-		done += k;
-	}
-	return (ssize_t)done;
+	hsk_cmsg_done(&w);
 }
 
 #define PACKET_RECV_FLAGS (MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | \
@@ -345,7 +293,7 @@ static ssize_t recv_one(struct hsk_sock *s, struct msghdr *m, int flags)
 		return -1;
 	}
 	m->msg_flags = 0;
-	copied = copy_out(m, frame_data(f), f->tp_snaplen);
+	copied = hsk_copy_to_iov(m, frame_data(f), f->tp_snaplen);
 	if (copied >= 0) {
 		if (m->msg_name) {
 			socklen_t n = m->msg_namelen < sizeof(sll)

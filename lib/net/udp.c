@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Ethernet / IPv4 / IPv6 / UDP: parse what arrives, build what leaves.
+ *
+ * Checksums are summed in memory order (as Linux's csum_partial): the
+ * ones' complement sum does not care about byte order, so the folded
+ * result can be stored into a header as it is.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "net.h"
+
+#define ETH_P_IPV4 0x0800
+#define ETH_P_IPV6 0x86dd
+#define ETH_P_8021Q 0x8100
+#define IPPROTO_UDP_ 17
+#define IP4_DF 0x4000
+#define IP4_MF 0x2000
+#define IP4_OFFSET 0x1fff
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+uint32_t hsk_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t acc = sum;
+	uint32_t w;
+
+	for (; len >= 4; len -= 4, p += 4) {
+		memcpy(&w, p, 4);
+		acc += w;
+	}
+	if (len >= 2) {
+		uint16_t h;
+
+		memcpy(&h, p, 2);
+		acc += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* The odd last byte is the high half of a big-endian word,
+		 * which in memory order is where its address puts it. */
+		uint16_t h = 0;
+
+		memcpy(&h, p, 1);
+		acc += h;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	return (uint32_t)acc;
+}
+
+uint16_t hsk_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+uint32_t hsk_csum_pseudo(uint8_t family, const union hsk_net_addr *src,
+			 const union hsk_net_addr *dst, uint32_t udp_len)
+{
+	uint32_t sum = 0;
+	uint8_t tail[8] = { 0 };
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	sum = hsk_csum_add(sum, src, alen);
+	sum = hsk_csum_add(sum, dst, alen);
+	/* Protocol and length as big-endian words, IPv6's 32-bit form;
+	 * IPv4's zero-padded 16-bit form sums the same. */
+	tail[7] = IPPROTO_UDP_;
+	tail[2] = (uint8_t)(udp_len >> 24);
+	tail[3] = (uint8_t)(udp_len >> 16);
+	tail[4] = (uint8_t)(udp_len >> 8);
+	tail[5] = (uint8_t)udp_len;
+	/* tail: 00 00 L3 L2 | L1 L0 00 11 -> words L3L2 + L1L0 + 0011 */
+	return hsk_csum_add(sum, tail, sizeof(tail));
+}
+
+/* Checks the UDP header at @udp, inside an IP payload of @room bytes. */
+static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
+					  bool csum_ok,
+					  struct hsk_net_udp *out)
+{
+	uint16_t ulen, check;
+	uint32_t sum;
+
+	if (room < HSK_UDP_HLEN)
+		return HSK_NET_MALFORMED;
+	ulen = rd16(udp + 4);
+	/* Shorter than the IP payload is legal: the kernel trims. */
+	if (ulen < HSK_UDP_HLEN || ulen > room)
+		return HSK_NET_MALFORMED;
+	memcpy(&out->sport, udp, 2);
+	memcpy(&out->dport, udp + 2, 2);
+	out->payload_len = ulen - HSK_UDP_HLEN;
+	memcpy(&check, udp + 6, 2);
+	if (!check)
+		/* No checksum: allowed on IPv4, never on IPv6 (RFC 8200). */
+		return out->family == AF_INET ? HSK_NET_UDP : HSK_NET_BAD_CSUM;
+	if (csum_ok)
+		return HSK_NET_UDP;
+	sum = hsk_csum_pseudo(out->family, &out->src, &out->dst, ulen);
+	sum = hsk_csum_add(sum, udp, ulen);
+	return hsk_csum_fold(sum) == 0 ? HSK_NET_UDP : HSK_NET_BAD_CSUM;
+}
+
+static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
+				      bool csum_ok, struct hsk_net_udp *out)
+{
+	uint32_t ihl, tot;
+	uint16_t frag;
+
+	if (room < HSK_IP4_HLEN || ip[0] >> 4 != 4)
+		return HSK_NET_MALFORMED;
+	ihl = (ip[0] & 0xfu) * 4;
+	if (ihl < HSK_IP4_HLEN)
+		return HSK_NET_MALFORMED;
+	tot = rd16(ip + 2);
+	if (tot < ihl || tot > room)
+		return HSK_NET_MALFORMED;
+	if (!csum_ok && hsk_csum_fold(hsk_csum_add(0, ip, ihl)) != 0)
+		return HSK_NET_BAD_CSUM;
+	frag = rd16(ip + 6);
+	/* Options, fragments and other protocols are the kernel's job. */
+	if (ihl != HSK_IP4_HLEN || (frag & (IP4_MF | IP4_OFFSET)) ||
+	    ip[9] != IPPROTO_UDP_)
+		return HSK_NET_OTHER;
+	out->family = AF_INET;
+	out->tos = ip[1];
+	out->ttl = ip[8];
+	memcpy(&out->src.v4, ip + 12, 4);
+	memcpy(&out->dst.v4, ip + 16, 4);
+	return parse_udp_hdr(ip + ihl, tot - ihl, csum_ok, out);
+}
+
+static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
+				      bool csum_ok, struct hsk_net_udp *out)
+{
+	uint32_t plen;
+
+	if (room < HSK_IP6_HLEN || ip[0] >> 4 != 6)
+		return HSK_NET_MALFORMED;
+	plen = rd16(ip + 4);
+	if (plen > room - HSK_IP6_HLEN)
+		return HSK_NET_MALFORMED;
+	/* Extension headers (and jumbograms) are the kernel's job. */
+	if (ip[6] != IPPROTO_UDP_)
+		return HSK_NET_OTHER;
+	out->family = AF_INET6;
+	out->tos = (uint8_t)(rd16(ip) >> 4);
+	out->ttl = ip[7];
+	memcpy(&out->src.v6, ip + 8, 16);
+	memcpy(&out->dst.v6, ip + 24, 16);
+	return parse_udp_hdr(ip + HSK_IP6_HLEN, plen, csum_ok, out);
+}
+
+enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
+				       bool csum_ok, struct hsk_net_udp *out)
+{
+	const uint8_t *p = frame;
+	uint32_t l3 = HSK_ETH_HLEN;
+	uint16_t type;
+	enum hsk_net_verdict v;
+
+	if (len < HSK_ETH_HLEN)
+		return HSK_NET_MALFORMED;
+	memcpy(out->dst_mac, p, 6);
+	memcpy(out->src_mac, p + 6, 6);
+	type = rd16(p + 12);
+	out->has_vlan = false;
+	out->vlan_tci = 0;
+	if (type == ETH_P_8021Q) {
+		if (len < HSK_ETH_HLEN + HSK_VLAN_HLEN)
+			return HSK_NET_MALFORMED;
+		out->has_vlan = true;
+		out->vlan_tci = rd16(p + 14);
+		type = rd16(p + 16);
+		l3 += HSK_VLAN_HLEN;
+	}
+	out->l3_off = (uint16_t)l3;
+	if (type == ETH_P_IPV4)
+		v = parse_ip4(p + l3, len - l3, csum_ok, out);
+	else if (type == ETH_P_IPV6)
+		v = parse_ip6(p + l3, len - l3, csum_ok, out);
+	else
+		return HSK_NET_OTHER;
+	if (v == HSK_NET_UDP)
+		out->payload_off = (uint16_t)(l3 +
+					      (out->family == AF_INET
+						       ? HSK_IP4_HLEN
+						       : HSK_IP6_HLEN) +
+					      HSK_UDP_HLEN);
+	return v;
+}
+
+size_t hsk_net_udp_hdr_len(const struct hsk_net_flow *f)
+{
+	return HSK_ETH_HLEN + (f->vlan_tci ? HSK_VLAN_HLEN : 0) +
+	       (f->family == AF_INET ? HSK_IP4_HLEN : HSK_IP6_HLEN) +
+	       HSK_UDP_HLEN;
+}
+
+void *hsk_net_build_udp(const struct hsk_net_flow *f, void *payload,
+			uint16_t payload_len)
+{
+	uint8_t *frame = (uint8_t *)payload - hsk_net_udp_hdr_len(f);
+	uint8_t *p = frame, *ip, *udp;
+	uint16_t ulen = (uint16_t)(payload_len + HSK_UDP_HLEN), csum;
+	uint32_t sum;
+
+	memcpy(p, f->dst_mac, 6);
+	memcpy(p + 6, f->src_mac, 6);
+	p += 12;
+	if (f->vlan_tci) {
+		wr16(p, ETH_P_8021Q);
+		wr16(p + 2, f->vlan_tci);
+		p += 4;
+	}
+	wr16(p, f->family == AF_INET ? ETH_P_IPV4 : ETH_P_IPV6);
+	ip = p + 2;
+	if (f->family == AF_INET) {
+		ip[0] = 0x45;
+		ip[1] = f->tos;
+		wr16(ip + 2, (uint16_t)(ulen + HSK_IP4_HLEN));
+		memcpy(ip + 4, &f->ip_id, 2);
+		wr16(ip + 6, IP4_DF);
+		ip[8] = f->ttl;
+		ip[9] = IPPROTO_UDP_;
+		memset(ip + 10, 0, 2);
+		memcpy(ip + 12, &f->src.v4, 4);
+		memcpy(ip + 16, &f->dst.v4, 4);
+		csum = hsk_csum_fold(hsk_csum_add(0, ip, HSK_IP4_HLEN));
+		memcpy(ip + 10, &csum, 2);
+		udp = ip + HSK_IP4_HLEN;
+	} else {
+		wr16(ip, (uint16_t)(0x6000 | f->tos << 4));
+		wr16(ip + 2, 0);
+		wr16(ip + 4, ulen);
+		ip[6] = IPPROTO_UDP_;
+		ip[7] = f->ttl;
+		memcpy(ip + 8, &f->src.v6, 16);
+		memcpy(ip + 24, &f->dst.v6, 16);
+		udp = ip + HSK_IP6_HLEN;
+	}
+	memcpy(udp, &f->sport, 2);
+	memcpy(udp + 2, &f->dport, 2);
+	wr16(udp + 4, ulen);
+	memset(udp + 6, 0, 2);
+	sum = hsk_csum_pseudo(f->family, &f->src, &f->dst, ulen);
+	csum = hsk_csum_fold(hsk_csum_add(sum, udp, ulen));
+	/* A computed zero is sent as all ones: zero means "none". */
+	if (!csum)
+		csum = 0xffff;
+	memcpy(udp + 6, &csum, 2);
+	return frame;
+}
