@@ -19,6 +19,9 @@
 #define HSK_DEFAULT_RING_SIZE (4u << 20)
 #define HSK_MIN_RING_SIZE (256u << 10)
 #define HSK_MAX_RING_SIZE (1u << 30)
+#define HSK_DEFAULT_XSK_RING 2048u
+#define HSK_MAX_QUEUES 64u
+#define HSK_MAX_BUSY_POLL_US 1000000u
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hsk_opts code_opts; /* what hsk_init() was given */
@@ -83,6 +86,24 @@ static int check_range(const char *what, unsigned long long v,
 	return -1;
 }
 
+/* An unsigned setting: code option (non-zero) over variable over default. */
+static int uint_setting(const char *var, unsigned int from_code,
+			unsigned int lo, unsigned int hi, unsigned int def,
+			unsigned int *out)
+{
+	unsigned long long v = def;
+	int r = env_size(var, &v);
+
+	if (r < 0)
+		return -1;
+	if (from_code)
+		v = from_code;
+	if (check_range(var, v, lo, hi))
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
 /* Layers code options over the environment over the defaults. */
 static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 {
@@ -92,8 +113,6 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 
 	c->backend = "auto";
 	c->strict = false;
-	c->zc_max_held = HSK_DEFAULT_MAX_HELD;
-	c->zc_buf_size = HSK_DEFAULT_BUF_SIZE;
 	c->packet_ring_size = HSK_DEFAULT_RING_SIZE;
 	c->log_level = HSK_LOG_WARN;
 
@@ -127,25 +146,12 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 		c->log_level = o->log_level;
 	}
 
-	r = env_size("HOTSOCK_ZC_MAX_HELD", &v);
-	if (r < 0)
-		return -1;
-	if (r)
-		c->zc_max_held = v > HSK_MAX_MAX_HELD ? 0 : (unsigned int)v;
-	if (o && o->zc_max_held)
-		c->zc_max_held = o->zc_max_held;
-	if (check_range("zc_max_held", c->zc_max_held, 1, HSK_MAX_MAX_HELD))
-		return -1;
-
-	r = env_size("HOTSOCK_ZC_BUF_SIZE", &v);
-	if (r < 0)
-		return -1;
-	if (r)
-		c->zc_buf_size = v > HSK_MAX_BUF_SIZE ? 0 : (unsigned int)v;
-	if (o && o->zc_buf_size)
-		c->zc_buf_size = o->zc_buf_size;
-	if (check_range("zc_buf_size", c->zc_buf_size, HSK_MIN_BUF_SIZE,
-			HSK_MAX_BUF_SIZE))
+	if (uint_setting("HOTSOCK_ZC_MAX_HELD", o ? o->zc_max_held : 0, 1,
+			 HSK_MAX_MAX_HELD, HSK_DEFAULT_MAX_HELD,
+			 &c->zc_max_held) ||
+	    uint_setting("HOTSOCK_ZC_BUF_SIZE", o ? o->zc_buf_size : 0,
+			 HSK_MIN_BUF_SIZE, HSK_MAX_BUF_SIZE, HSK_DEFAULT_BUF_SIZE,
+			 &c->zc_buf_size))
 		return -1;
 
 	r = env_size("HOTSOCK_PACKET_RING_SIZE", &v);
@@ -158,6 +164,31 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 	if (check_range("packet_ring_size", c->packet_ring_size,
 			HSK_MIN_RING_SIZE, HSK_MAX_RING_SIZE))
 		return -1;
+
+	env = getenv("HOTSOCK_IFACE");
+	if (o && o->iface)
+		env = o->iface;
+	c->iface[0] = 0;
+	if (env && *env) {
+		if (strlen(env) >= sizeof(c->iface)) {
+			hsk_log(HSK_LOG_ERR, "iface \"%s\": name too long", env);
+			return -1;
+		}
+		strcpy(c->iface, env);
+	}
+
+	if (uint_setting("HOTSOCK_QUEUES", o ? o->queues : 0, 0,
+			 HSK_MAX_QUEUES, 0, &c->queues) ||
+	    uint_setting("HOTSOCK_RING_SIZE", o ? o->ring_size : 0, 64, 16384,
+			 HSK_DEFAULT_XSK_RING, &c->ring_size) ||
+	    uint_setting("HOTSOCK_BUSY_POLL", o ? o->busy_poll_us : 0, 0,
+			 HSK_MAX_BUSY_POLL_US, 0, &c->busy_poll_us))
+		return -1;
+	if (c->ring_size & (c->ring_size - 1)) {
+		hsk_log(HSK_LOG_ERR, "ring_size=%u: not a power of two",
+			c->ring_size);
+		return -1;
+	}
 	return 0;
 }
 

@@ -69,6 +69,17 @@ struct timespec;
  *                                           256..65536 (default 2048)
  *   packet_ring_size HOTSOCK_PACKET_RING_SIZE  bytes of TPACKET_V3 ring per
  *                                           AF_PACKET socket (default 4 MiB)
+ *   iface            HOTSOCK_IFACE          interface of the fast path for
+ *                                           sockets bound to the wildcard
+ *                                           address (default: the only
+ *                                           non-loopback interface that is up)
+ *   queues           HOTSOCK_QUEUES         receive queues to serve, from 0
+ *                                           (default: all of the interface's)
+ *   ring_size        HOTSOCK_RING_SIZE      AF_XDP ring entries, a power of
+ *                                           two 64..16384 (default 2048)
+ *   busy_poll_us     HOTSOCK_BUSY_POLL      spin this long before sleeping in
+ *                                           a wait, and set SO_BUSY_POLL /
+ *                                           SO_PREFER_BUSY_POLL (default 0)
  */
 struct hsk_opts {
 	size_t sz;
@@ -78,6 +89,10 @@ struct hsk_opts {
 	unsigned int zc_max_held;
 	unsigned int zc_buf_size;
 	size_t packet_ring_size;
+	const char *iface;
+	unsigned int queues;
+	unsigned int ring_size;
+	unsigned int busy_poll_us;
 };
 
 #define HSK_OPTS(name, ...)                                                    \

@@ -165,6 +165,10 @@ struct hsk_config {
 	unsigned int zc_max_held;
 	unsigned int zc_buf_size;
 	size_t packet_ring_size;
+	char iface[16];        /* "" when not set */
+	unsigned int queues;   /* 0: all */
+	unsigned int ring_size;
+	unsigned int busy_poll_us;
 };
 
 int hsk_config_get(struct hsk_config *out);
@@ -239,5 +243,8 @@ static inline uint64_t hsk_ts_ns(const struct timespec *ts)
 extern const struct hsk_backend hsk_kernel_plain_backend;  /* TCP, ... */
 extern const struct hsk_backend hsk_kernel_udp_backend;
 extern const struct hsk_backend hsk_kernel_packet_backend;
+#ifdef HSK_HAVE_AF_XDP
+extern const struct hsk_backend hsk_af_xdp_udp_backend;
+#endif
 
 #endif /* HSK_PRIV_H */

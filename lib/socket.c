@@ -137,33 +137,42 @@ static bool fast_path_candidate(int domain, int type, int protocol)
 }
 
 /*
- * The backend a new socket gets. No fast path is compiled in yet: a fast
- * backend asked for explicitly falls back to the kernel, loudly, or fails
- * in strict mode.
+ * The backend a new socket gets. "auto" stays on the kernel until a fast
+ * path has earned it; a fast backend asked for but not built, or not
+ * serving this kind of socket yet, falls back to the kernel, loudly, or
+ * fails in strict mode.
  */
 static const struct hsk_backend *choose_backend(const struct hsk_config *c,
 						int domain, int type,
 						int protocol)
 {
 	static _Atomic bool warned;
+	const struct hsk_backend *kernel = domain == AF_PACKET
+						   ? &hsk_kernel_packet_backend
+						   : &hsk_kernel_udp_backend;
+	const char *why = "not built into this library";
 
 	if (!fast_path_candidate(domain, type, protocol))
 		return &hsk_kernel_plain_backend;
-	if (strcmp(c->backend, "auto") && strcmp(c->backend, "kernel")) {
-		if (c->strict) {
-			hsk_log(HSK_LOG_ERR,
-				"backend %s is not built into this library (strict mode: no fallback)",
-				c->backend);
-			errno = ENOTSUP;
-			return NULL;
-		}
-		if (!atomic_exchange(&warned, true))
-			hsk_log(HSK_LOG_WARN,
-				"backend %s is not built into this library: using kernel",
-				c->backend);
+	if (!strcmp(c->backend, "auto") || !strcmp(c->backend, "kernel"))
+		return kernel;
+#ifdef HSK_HAVE_AF_XDP
+	if (!strcmp(c->backend, "af_xdp")) {
+		if (domain != AF_PACKET)
+			return &hsk_af_xdp_udp_backend;
+		why = "not serving AF_PACKET sockets yet";
 	}
-	return domain == AF_PACKET ? &hsk_kernel_packet_backend
-				   : &hsk_kernel_udp_backend;
+#endif
+	if (c->strict) {
+		hsk_log(HSK_LOG_ERR, "backend %s: %s (strict mode: no fallback)",
+			c->backend, why);
+		errno = ENOTSUP;
+		return NULL;
+	}
+	if (!atomic_exchange(&warned, true))
+		hsk_log(HSK_LOG_WARN, "backend %s: %s: using kernel", c->backend,
+			why);
+	return kernel;
 }
 
 /* Python's rule: non-blocking and timeout mode run on O_NONBLOCK. */

@@ -58,6 +58,9 @@ struct hsk_net_udp {
  * trailing Ethernet padding is allowed, a frame shorter than its headers
  * say is malformed. The IPv4 header checksum and the UDP checksum (zero
  * allowed only on IPv4) are verified unless @csum_ok says the device did.
+ * A UDP checksum field holding just the pseudo-header sum is what a local
+ * sender with checksum offload leaves in a frame that never crossed a
+ * wire (veth): the kernel trusts it, and so does this.
  */
 enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
 				       bool csum_ok, struct hsk_net_udp *out);

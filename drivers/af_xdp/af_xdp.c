@@ -1,0 +1,1154 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * UDP sockets on the AF_XDP fast path.
+ *
+ * The descriptor is the shadow socket: a kernel UDP socket bound to the
+ * same address. It reserves the port, keeps ARP/ND/ICMP/IGMP with the
+ * kernel, and receives whatever the XDP program passes up (fragments,
+ * options, traffic of other families). A socket "engages" the fast path
+ * once it has an address (bind, connect, or the kernel's autobind on its
+ * first send): then the XDP program redirects its flow, receive calls
+ * read its queue of UMEM frames first and the shadow socket next, and
+ * sends go out through the XSK when the neighbour is known and the
+ * datagram fits the MTU, through the shadow socket otherwise.
+ */
+#include <ifaddrs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "kernel.h"
+#include "neigh.h"
+#include "port.h"
+
+#define RXQ_SIZE 1024u     /* datagrams waiting per socket */
+#define MAX_GROUPS 20      /* as the kernel's default igmp_max_memberships */
+#define SHADOW_EVERY 64u   /* fast deliveries between shadow checks */
+#define TX_BATCH 64u
+
+/* Receive options the kernel would answer with control messages. */
+enum {
+	RX_TIMESTAMPNS = 1 << 0,
+	RX_TIMESTAMP = 1 << 1,
+	RX_OVFL = 1 << 2,
+	RX_PKTINFO = 1 << 3,
+	RX_TTL = 1 << 4,
+	RX_TOS = 1 << 5,
+};
+
+struct mcast_group {
+	int family;
+	union hsk_net_addr addr;
+};
+
+struct xdp_sock {
+	struct hsk_sock *s;
+	struct xsk_port *port;      /* NULL: kernel path only */
+	bool decided;               /* engaged, or fell back for good */
+	int family;
+	union hsk_net_addr laddr;
+	bool lwild;
+	uint16_t lport;             /* network order */
+	bool connected;
+	union hsk_net_addr raddr;
+	uint16_t rport;
+	uint32_t rscope;
+	struct rx_entry *rxq;
+	uint32_t head, tail;        /* free-running, masked by RXQ_SIZE */
+	uint32_t rx_drops;          /* for SO_RXQ_OVFL, as sk_drops */
+	int efd;                    /* wakes a waiter another thread fed */
+	int waiting;
+	unsigned int fast_streak;
+	unsigned int rx_flags;
+	uint8_t ttl, tos;
+	uint16_t ip_id;
+	struct mcast_group groups[MAX_GROUPS];
+	int ngroups;
+	struct xdp_sock *next;
+};
+
+static pthread_mutex_t neigh_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hsk_neigh *neigh;
+
+static struct hsk_neigh *resolver(void)
+{
+	pthread_mutex_lock(&neigh_lock);
+	if (!neigh)
+		neigh = hsk_neigh_new();
+	pthread_mutex_unlock(&neigh_lock);
+	return neigh;
+}
+
+struct xdp_sock *xdp_sock_next(struct xdp_sock *xs)
+{
+	return xs->next;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static bool addr_eq(int family, const union hsk_net_addr *a,
+		    const union hsk_net_addr *b)
+{
+	return !memcmp(a, b, addr_len(family));
+}
+
+static bool is_multicast(int family, const union hsk_net_addr *a)
+{
+	return family == AF_INET ? (a->v4.s_addr & htonl(0xf0000000)) ==
+					   htonl(0xe0000000)
+				 : a->v6.s6_addr[0] == 0xff;
+}
+
+bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt)
+{
+	if (pkt->family != xs->family || pkt->dport != xs->lport)
+		return false;
+	if (!xs->lwild && !addr_eq(xs->family, &pkt->dst, &xs->laddr))
+		return false;
+	/* The program redirects a group only when one of ours joined it;
+	 * like the kernel (IP_MULTICAST_ALL), any socket on the port gets
+	 * it then. */
+	if (xs->connected)
+		return pkt->sport == xs->rport &&
+		       addr_eq(xs->family, &pkt->src, &xs->raddr);
+	return true;
+}
+
+bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e,
+		      bool wake)
+{
+	uint64_t one = 1;
+
+	if (xs->tail - xs->head == RXQ_SIZE) {
+		xs->rx_drops++;
+		hsk_count(&xs->s->stats.rx_drop_no_buffer, 1);
+		return false;
+	}
+	xs->rxq[xs->tail++ & (RXQ_SIZE - 1)] = *e;
+	if (wake && xs->waiting)
+		(void)!write(xs->efd, &one, sizeof(one));
+	return true;
+}
+
+void xdp_sock_count_drop(struct xdp_sock *xs, enum hsk_net_verdict why)
+{
+	hsk_count(why == HSK_NET_BAD_CSUM ? &xs->s->stats.rx_drop_checksum
+					  : &xs->s->stats.rx_drop_malformed,
+		  1);
+}
+
+/* ---- options mirrored from the shadow socket ------------------------ */
+
+static int opt_int(int fd, int level, int name)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	return getsockopt(fd, level, name, &v, &l) ? 0 : v;
+}
+
+/* Re-reads what the fast path needs to behave as the kernel socket does;
+ * called at engagement and after every option change (control path). */
+static void mirror_options(struct xdp_sock *xs)
+{
+	int fd = xs->s->fd;
+	bool v4 = xs->family == AF_INET;
+	unsigned int f = 0;
+
+	if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS))
+		f |= RX_TIMESTAMPNS;
+	else if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMP))
+		f |= RX_TIMESTAMP;
+	if (opt_int(fd, SOL_SOCKET, SO_RXQ_OVFL))
+		f |= RX_OVFL;
+	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		    v4 ? IP_PKTINFO : IPV6_RECVPKTINFO))
+		f |= RX_PKTINFO;
+	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		    v4 ? IP_RECVTTL : IPV6_RECVHOPLIMIT))
+		f |= RX_TTL;
+	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		    v4 ? IP_RECVTOS : IPV6_RECVTCLASS))
+		f |= RX_TOS;
+	xs->rx_flags = f;
+	xs->ttl = (uint8_t)opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+				   v4 ? IP_TTL : IPV6_UNICAST_HOPS);
+	xs->tos = (uint8_t)opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+				   v4 ? IP_TOS : IPV6_TCLASS);
+}
+
+/* ---- engaging the fast path ----------------------------------------- */
+
+static bool sockaddr_to(int family, const struct sockaddr *sa, socklen_t len,
+			union hsk_net_addr *a, uint16_t *port, uint32_t *scope)
+{
+	if (family == AF_INET && sa->sa_family == AF_INET &&
+	    len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		a->v4 = in->sin_addr;
+		*port = in->sin_port;
+		*scope = 0;
+		return true;
+	}
+	if (family == AF_INET6 && sa->sa_family == AF_INET6 &&
+	    len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		a->v6 = in6->sin6_addr;
+		*port = in6->sin6_port;
+		*scope = in6->sin6_scope_id;
+		return true;
+	}
+	return false;
+}
+
+static bool is_wild(int family, const union hsk_net_addr *a)
+{
+	static const union hsk_net_addr zero;
+
+	return addr_eq(family, a, &zero);
+}
+
+/* The interface a socket's traffic uses; 0 with @why when none fits. */
+static int pick_ifindex(struct xdp_sock *xs, const struct hsk_config *c,
+			const char **why)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0, candidates = 0;
+
+	if (xs->lwild && c->iface[0]) {
+		found = (int)if_nametoindex(c->iface);
+		*why = "HOTSOCK_IFACE names no interface";
+		return found;
+	}
+	if (getifaddrs(&ifa)) {
+		*why = "cannot list interfaces";
+		return 0;
+	}
+	for (i = ifa; i; i = i->ifa_next) {
+		const union hsk_net_addr *a;
+		int idx;
+
+		if (!i->ifa_addr || !(i->ifa_flags & IFF_UP) ||
+		    (i->ifa_flags & IFF_LOOPBACK) ||
+		    i->ifa_addr->sa_family != xs->family)
+			continue;
+		idx = (int)if_nametoindex(i->ifa_name);
+		a = xs->family == AF_INET
+			    ? (const void *)&((struct sockaddr_in *)i->ifa_addr)
+				      ->sin_addr
+			    : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
+				      ->sin6_addr;
+		if (!xs->lwild && addr_eq(xs->family, a, &xs->laddr)) {
+			found = idx;
+			break;
+		}
+		if (xs->lwild && idx != found) {
+			candidates += !found || idx != found;
+			found = idx;
+		}
+	}
+	freeifaddrs(ifa);
+	if (xs->lwild && candidates > 1) {
+		*why = "several interfaces: name one with HOTSOCK_IFACE";
+		return 0;
+	}
+	if (!found)
+		*why = xs->lwild ? "no interface is up"
+				 : "the address is on no non-loopback interface";
+	return found;
+}
+
+static void flows(struct xdp_sock *xs, bool add)
+{
+	struct xsk_port *p = xs->port;
+
+	if (add) {
+		xsk_port_flow_add(p, xs->family, xs->lwild ? NULL : &xs->laddr,
+				  xs->lport);
+		for (int i = 0; i < xs->ngroups; i++)
+			xsk_port_flow_add(p, xs->groups[i].family,
+					  &xs->groups[i].addr, xs->lport);
+		return;
+	}
+	/* Another socket of ours may share an entry (SO_REUSEPORT). */
+	for (struct xdp_sock *o = p->socks; o; o = o->next)
+		if (o != xs && o->lport == xs->lport &&
+		    o->family == xs->family)
+			return;
+	xsk_port_flow_del(p, xs->family, xs->lwild ? NULL : &xs->laddr,
+			  xs->lport);
+	for (int i = 0; i < xs->ngroups; i++)
+		xsk_port_flow_del(p, xs->groups[i].family, &xs->groups[i].addr,
+				  xs->lport);
+}
+
+static int engage(struct xdp_sock *xs);
+
+static void xdp_sock_free(struct xdp_sock *xs)
+{
+	if (xs->efd >= 0)
+		close(xs->efd);
+	free(xs->rxq);
+	free(xs);
+}
+
+/*
+ * A socket the fast path cannot serve is a plain kernel socket from now
+ * on, zero-copy API included, and hsk_backend_name() says so. Nothing of
+ * @xs may be touched after this.
+ */
+static void become_kernel_socket(struct xdp_sock *xs)
+{
+	struct hsk_sock *s = xs->s;
+
+	s->priv = NULL;
+	s->be = &hsk_kernel_udp_backend;
+	xdp_sock_free(xs);
+}
+
+/*
+ * The kernel binds an unbound socket at its first send; the zero-copy
+ * calls need the port before that, so they bind as the kernel would.
+ */
+static int autobind(struct xdp_sock *xs)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)xs->family };
+	socklen_t len = sizeof(ss);
+
+	if (!getsockname(xs->s->fd, (struct sockaddr *)&ss, &len) &&
+	    ((struct sockaddr_in *)&ss)->sin_port)
+		return engage(xs);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)xs->family;
+	if (bind(xs->s->fd, (struct sockaddr *)&ss,
+		 xs->family == AF_INET ? sizeof(struct sockaddr_in)
+				       : sizeof(struct sockaddr_in6)))
+		return -1;
+	return engage(xs);
+}
+
+/*
+ * Engages the fast path for a socket that now has a local address. A
+ * socket that cannot is left on the kernel path, and says so once.
+ * Returns 0, or -1 with ENOTSUP in strict mode.
+ */
+static int engage(struct xdp_sock *xs)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	const char *why = "";
+	struct hsk_config c;
+	uint32_t scope;
+	int ifindex;
+
+	if (xs->decided)
+		return 0;
+	if (hsk_config_get(&c))
+		return -1;
+	if (getsockname(xs->s->fd, (struct sockaddr *)&ss, &len) ||
+	    !sockaddr_to(xs->family, (struct sockaddr *)&ss, len, &xs->laddr,
+			 &xs->lport, &scope) ||
+	    !xs->lport)
+		return 0; /* not bound yet: decide at the next chance */
+	xs->decided = true;
+	xs->lwild = is_wild(xs->family, &xs->laddr);
+	ifindex = pick_ifindex(xs, &c, &why);
+	if (ifindex) {
+		xs->port = xsk_port_get(ifindex, &c);
+		why = "the interface cannot run AF_XDP (see the log above)";
+	}
+	if (!xs->port) {
+		hsk_log(c.strict ? HSK_LOG_ERR : HSK_LOG_WARN,
+			"af_xdp: socket %d stays on the kernel path: %s",
+			xs->s->fd, why);
+		if (c.strict) {
+			errno = ENOTSUP;
+			return -1;
+		}
+		become_kernel_socket(xs);
+		return 0;
+	}
+	mirror_options(xs);
+	pthread_mutex_lock(&xs->port->lock);
+	xs->next = xs->port->socks;
+	xs->port->socks = xs;
+	flows(xs, true);
+	pthread_mutex_unlock(&xs->port->lock);
+	return 0;
+}
+
+static void disengage(struct xdp_sock *xs)
+{
+	struct xsk_port *p = xs->port;
+	struct xdp_sock **pp;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	flows(xs, false);
+	for (pp = &p->socks; *pp != xs; pp = &(*pp)->next)
+		;
+	*pp = xs->next;
+	while (xs->head != xs->tail) {
+		struct rx_entry *e = &xs->rxq[xs->head++ & (RXQ_SIZE - 1)];
+
+		xsk_frame_put(&p->q[e->queue], e->addr);
+	}
+	pthread_mutex_unlock(&p->lock);
+	xs->port = NULL;
+	xsk_port_put(p);
+}
+
+/* ---- control operations --------------------------------------------- */
+
+static int xdp_open(struct hsk_sock *s)
+{
+	struct xdp_sock *xs = calloc(1, sizeof(*xs));
+
+	if (!xs)
+		goto nomem;
+	xs->rxq = calloc(RXQ_SIZE, sizeof(*xs->rxq));
+	if (!xs->rxq)
+		goto nomem;
+	xs->s = s;
+	xs->family = s->domain;
+	xs->efd = -1;
+	s->fd = socket(s->domain, s->type | (s->cloexec ? SOCK_CLOEXEC : 0),
+		       s->protocol);
+	if (s->fd < 0)
+		goto fail;
+	xs->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (xs->efd < 0)
+		goto fail;
+	s->priv = xs;
+	return 0;
+nomem:
+	errno = ENOMEM;
+fail:
+	if (s->fd >= 0) {
+		int err = errno;
+
+		close(s->fd);
+		errno = err;
+	}
+	if (xs)
+		xdp_sock_free(xs);
+	return -1;
+}
+
+static void xdp_close(struct hsk_sock *s)
+{
+	struct xdp_sock *xs = s->priv;
+
+	disengage(xs);
+	xdp_sock_free(xs);
+	s->priv = NULL;
+}
+
+static int xdp_bind(struct hsk_sock *s, const struct sockaddr *a,
+		    socklen_t l)
+{
+	if (bind(s->fd, a, l))
+		return -1;
+	return engage(s->priv);
+}
+
+static int xdp_connect(struct hsk_sock *s, const struct sockaddr *a,
+		       socklen_t l)
+{
+	struct xdp_sock *xs = s->priv;
+	struct xsk_port *p;
+
+	if (connect(s->fd, a, l))
+		return -1;
+	p = xs->port;
+	if (p)
+		pthread_mutex_lock(&p->lock);
+	xs->connected = a->sa_family != AF_UNSPEC &&
+			sockaddr_to(xs->family, a, l, &xs->raddr, &xs->rport,
+				    &xs->rscope);
+	if (p)
+		pthread_mutex_unlock(&p->lock);
+	return engage(xs);
+}
+
+static bool membership_opt(int level, int name, bool *join)
+{
+	*join = (level == IPPROTO_IP && (name == IP_ADD_MEMBERSHIP)) ||
+		(level == IPPROTO_IPV6 && name == IPV6_JOIN_GROUP);
+	return *join || (level == IPPROTO_IP && name == IP_DROP_MEMBERSHIP) ||
+	       (level == IPPROTO_IPV6 && name == IPV6_LEAVE_GROUP);
+}
+
+/* The group of a membership option, already accepted by the kernel. */
+static void track_group(struct xdp_sock *xs, int level, const void *val,
+			bool join)
+{
+	struct mcast_group g = { .family = level == IPPROTO_IP ? AF_INET
+							       : AF_INET6 };
+	int i;
+
+	if (g.family == AF_INET)
+		memcpy(&g.addr.v4, val, sizeof(g.addr.v4)); /* imr_multiaddr */
+	else
+		memcpy(&g.addr.v6, val, sizeof(g.addr.v6)); /* ipv6mr */
+	for (i = 0; i < xs->ngroups; i++)
+		if (xs->groups[i].family == g.family &&
+		    addr_eq(g.family, &xs->groups[i].addr, &g.addr))
+			break;
+	if (join && i == xs->ngroups && i < MAX_GROUPS) {
+		xs->groups[xs->ngroups++] = g;
+		if (xs->port)
+			xsk_port_flow_add(xs->port, g.family, &g.addr,
+					  xs->lport);
+	} else if (!join && i < xs->ngroups) {
+		xs->groups[i] = xs->groups[--xs->ngroups];
+		if (xs->port)
+			xsk_port_flow_del(xs->port, g.family, &g.addr,
+					  xs->lport);
+	}
+}
+
+static int xdp_setsockopt(struct hsk_sock *s, int level, int name,
+			  const void *val, socklen_t len)
+{
+	struct xdp_sock *xs = s->priv;
+	bool join;
+
+	if (setsockopt(s->fd, level, name, val, len))
+		return -1;
+	if (xs->port)
+		pthread_mutex_lock(&xs->port->lock);
+	if (membership_opt(level, name, &join))
+		track_group(xs, level, val, join);
+	if (xs->port) {
+		mirror_options(xs);
+		pthread_mutex_unlock(&xs->port->lock);
+	}
+	return 0;
+}
+
+/* ---- receiving ------------------------------------------------------ */
+
+static socklen_t fill_sockaddr(const struct xdp_sock *xs,
+			       const struct hsk_net_udp *pkt, void *out)
+{
+	if (xs->family == AF_INET) {
+		struct sockaddr_in *in = out;
+
+		*in = (struct sockaddr_in){ .sin_family = AF_INET,
+					    .sin_port = pkt->sport,
+					    .sin_addr = pkt->src.v4 };
+		return sizeof(*in);
+	}
+	struct sockaddr_in6 *in6 = out;
+
+	*in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+				      .sin6_port = pkt->sport,
+				      .sin6_addr = pkt->src.v6 };
+	if (IN6_IS_ADDR_LINKLOCAL(&pkt->src.v6))
+		in6->sin6_scope_id = (uint32_t)xs->port->ifindex;
+	return sizeof(*in6);
+}
+
+/* The control messages udp_recvmsg() would give, in its order. */
+static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
+		      struct msghdr *m)
+{
+	struct hsk_cmsg_writer w = { .m = m };
+	const struct hsk_net_udp *pkt = &e->pkt;
+	int ifindex = xs->port->ifindex;
+
+	if (xs->rx_flags & RX_TIMESTAMPNS) {
+		struct timespec ts = { (time_t)(e->ts_ns / 1000000000u),
+				       (long)(e->ts_ns % 1000000000u) };
+
+		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
+	} else if (xs->rx_flags & RX_TIMESTAMP) {
+		struct timeval tv = { (time_t)(e->ts_ns / 1000000000u),
+				      (long)(e->ts_ns % 1000000000u / 1000) };
+
+		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
+	}
+	if ((xs->rx_flags & RX_OVFL) && xs->rx_drops)
+		hsk_put_cmsg(&w, SOL_SOCKET, SO_RXQ_OVFL, &xs->rx_drops,
+			     sizeof(xs->rx_drops));
+	if (xs->family == AF_INET) {
+		int ttl = pkt->ttl;
+
+		if (xs->rx_flags & RX_PKTINFO) {
+			struct in_pktinfo pi = { .ipi_ifindex = ifindex,
+						 .ipi_spec_dst = pkt->dst.v4,
+						 .ipi_addr = pkt->dst.v4 };
+
+			hsk_put_cmsg(&w, IPPROTO_IP, IP_PKTINFO, &pi,
+				     sizeof(pi));
+		}
+		if (xs->rx_flags & RX_TTL)
+			hsk_put_cmsg(&w, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		if (xs->rx_flags & RX_TOS)
+			hsk_put_cmsg(&w, IPPROTO_IP, IP_TOS, &pkt->tos, 1);
+	} else {
+		int hops = pkt->ttl, tclass = pkt->tos;
+
+		if (xs->rx_flags & RX_PKTINFO) {
+			struct in6_pktinfo pi = { .ipi6_addr = pkt->dst.v6,
+						  .ipi6_ifindex =
+							  (unsigned int)ifindex };
+
+			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
+				     sizeof(pi));
+		}
+		if (xs->rx_flags & RX_TTL)
+			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops,
+				     sizeof(hops));
+		if (xs->rx_flags & RX_TOS)
+			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_TCLASS, &tclass,
+				     sizeof(tclass));
+	}
+	hsk_cmsg_done(&w);
+}
+
+/* The next datagram of the fast path, pulling the rings if needed. */
+static struct rx_entry *rx_head(struct xdp_sock *xs)
+{
+	if (xs->head == xs->tail)
+		xsk_port_pull(xs->port, xs);
+	return xs->head == xs->tail ? NULL
+				    : &xs->rxq[xs->head & (RXQ_SIZE - 1)];
+}
+
+static void rx_pop(struct xdp_sock *xs)
+{
+	struct rx_entry *e = &xs->rxq[xs->head++ & (RXQ_SIZE - 1)];
+
+	xsk_frame_put(&xs->port->q[e->queue], e->addr);
+}
+
+static ssize_t deliver(struct xdp_sock *xs, struct rx_entry *e,
+		       struct msghdr *m, int flags)
+{
+	const struct hsk_net_udp *pkt = &e->pkt;
+	unsigned char *payload = xsk_frame_ptr(&xs->port->q[e->queue],
+					       e->addr) + pkt->payload_off;
+	ssize_t r;
+
+	m->msg_flags = 0;
+	r = hsk_copy_to_iov(m, payload, pkt->payload_len);
+	if (r >= 0) {
+		if (m->msg_name) {
+			struct sockaddr_in6 sa;
+			socklen_t n = fill_sockaddr(xs, pkt, &sa);
+
+			memcpy(m->msg_name, &sa,
+			       m->msg_namelen < n ? m->msg_namelen : n);
+			m->msg_namelen = n;
+		}
+		if (m->msg_control && m->msg_controllen)
+			put_cmsgs(xs, e, m);
+		else
+			m->msg_controllen = 0;
+		if ((size_t)r < pkt->payload_len)
+			m->msg_flags |= MSG_TRUNC;
+		if (flags & MSG_TRUNC)
+			r = pkt->payload_len;
+	}
+	/* As udp_recvmsg(): a datagram that faulted is consumed. */
+	if (!(flags & MSG_PEEK)) {
+		rx_pop(xs);
+		if (r >= 0)
+			hsk_count(&xs->s->stats.rx_fast_path, 1);
+	}
+	return r;
+}
+
+static ssize_t shadow_recvmsg(struct hsk_sock *s, struct msghdr *m,
+			      int flags)
+{
+	ssize_t r = recvmsg(s->fd, m, flags | MSG_DONTWAIT);
+
+	if (r >= 0 && !(flags & MSG_PEEK))
+		hsk_count(&s->stats.rx_kernel_path, 1);
+	return r;
+}
+
+#define FAST_RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | \
+			 MSG_CMSG_CLOEXEC)
+
+static ssize_t xdp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	struct rx_entry *e;
+	ssize_t r;
+
+	/* Anything unusual is the kernel's to answer, errors included. */
+	if (!xs->port || !m || (flags & ~FAST_RECV_FLAGS))
+		return shadow_recvmsg(s, m, flags);
+	/* Now and then the kernel path first, so it never starves. */
+	if (++xs->fast_streak >= SHADOW_EVERY) {
+		xs->fast_streak = 0;
+		r = shadow_recvmsg(s, m, flags);
+		if (r >= 0 || errno != EAGAIN)
+			return r;
+	}
+	pthread_mutex_lock(&xs->port->lock);
+	e = rx_head(xs);
+	if (e) {
+		r = deliver(xs, e, m, flags);
+		pthread_mutex_unlock(&xs->port->lock);
+		return r;
+	}
+	pthread_mutex_unlock(&xs->port->lock);
+	xs->fast_streak = 0;
+	return shadow_recvmsg(s, m, flags);
+}
+
+static int xdp_recvmmsg(struct hsk_sock *s, struct mmsghdr *v,
+			unsigned int n, int flags)
+{
+	unsigned int i;
+	ssize_t r = 0;
+
+	if (!v && n) {
+		errno = EFAULT;
+		return -1;
+	}
+	flags &= ~MSG_WAITFORONE;
+	for (i = 0; i < n; i++) {
+		r = xdp_recvmsg(s, &v[i].msg_hdr, flags);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned int)r;
+	}
+	return i ? (int)i : (int)r;
+}
+
+static bool shadow_readable(struct hsk_sock *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
+static short xdp_pending(struct hsk_sock *s, short events)
+{
+	struct xdp_sock *xs = s->priv;
+	bool ready = false;
+
+	if (!(events & POLLIN))
+		return 0;
+	if (xs->port) {
+		pthread_mutex_lock(&xs->port->lock);
+		ready = rx_head(xs) != NULL;
+		pthread_mutex_unlock(&xs->port->lock);
+	}
+	if (!ready)
+		ready = shadow_readable(s);
+	return ready ? (events & (POLLIN | POLLRDNORM)) : 0;
+}
+
+static int xdp_extra_fds(struct hsk_sock *s, int *fds, int max)
+{
+	struct xdp_sock *xs = s->priv;
+	int n = 0;
+
+	if (!xs->port)
+		return 0;
+	fds[n++] = xs->efd;
+	for (uint32_t i = 0; i < xs->port->nqueues && n < max; i++)
+		fds[n++] = xs->port->q[i].fd;
+	return n;
+}
+
+static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
+{
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		if (xdp_pending(s, POLLIN))
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000000 +
+		 (now.tv_nsec - start.tv_nsec) / 1000 < us);
+	return false;
+}
+
+/*
+ * Waits on the shadow socket, the queues' XSKs and the socket's eventfd:
+ * a thread that pulls datagrams for another socket writes the eventfd of
+ * a socket with waiters, so no wake-up is lost between check and sleep.
+ */
+static int xdp_wait(struct hsk_sock *s, short events,
+		    const struct hsk_deadline *d)
+{
+	struct xdp_sock *xs = s->priv;
+	struct pollfd p[2 + HSK_XDP_MAX_QUEUES];
+	int fds[1 + HSK_XDP_MAX_QUEUES], n, ms, r;
+	uint64_t drain;
+	bool ready;
+
+	if (!xs->port)
+		return hsk_wait_fd(s->fd, events, d);
+	if (!(events & POLLIN)) {
+		p[0] = (struct pollfd){ .fd = xs->port->q[0].fd,
+					.events = POLLOUT };
+		p[1] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
+		ms = hsk_deadline_ms(d);
+		r = poll(p, 2, ms);
+		if (r == 0)
+			errno = ETIMEDOUT;
+		return r > 0 ? 0 : -1;
+	}
+	if (xs->port->busy_poll_us &&
+	    spin_until_pending(s, xs->port->busy_poll_us))
+		return 0;
+	for (;;) {
+		pthread_mutex_lock(&xs->port->lock);
+		ready = rx_head(xs) != NULL;
+		xs->waiting += !ready;
+		pthread_mutex_unlock(&xs->port->lock);
+		if (ready)
+			return 0;
+		p[0] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+		n = xdp_extra_fds(s, fds, 1 + HSK_XDP_MAX_QUEUES);
+		for (int i = 0; i < n; i++)
+			p[1 + i] = (struct pollfd){ .fd = fds[i],
+						    .events = POLLIN };
+		ms = hsk_deadline_ms(d);
+		r = poll(p, (nfds_t)(1 + n), ms);
+		pthread_mutex_lock(&xs->port->lock);
+		xs->waiting--;
+		pthread_mutex_unlock(&xs->port->lock);
+		(void)!read(xs->efd, &drain, sizeof(drain));
+		if (r < 0)
+			return -1;
+		if (p[0].revents)
+			return 0;
+		if (r == 0 && ms == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+}
+
+/* ---- sending -------------------------------------------------------- */
+
+struct route {
+	struct hsk_net_flow flow;
+	uint32_t mtu;
+};
+
+/*
+ * Whether a datagram to @dst can leave by the fast path, and its headers
+ * if so. Multicast and broadcast stay with the kernel: it loops them back
+ * to local listeners (IP_MULTICAST_LOOP) and checks SO_BROADCAST.
+ */
+static bool fast_route(struct xdp_sock *xs, const union hsk_net_addr *dst,
+		       uint16_t dport, uint32_t scope, struct route *rt)
+{
+	struct hsk_neigh *nb = resolver();
+	struct hsk_nexthop nh;
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (!nb || !dport || is_multicast(xs->family, dst) ||
+	    is_wild(xs->family, dst))
+		return false;
+	if (xs->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&dst->v6))
+		return false;
+	if (hsk_neigh_resolve(nb, xs->family, dst, scope, xs->port->ifindex,
+			      &nh) != HSK_NH_OK ||
+	    nh.ifindex != xs->port->ifindex || !memcmp(nh.mac, bcast, 6))
+		return false;
+	rt->flow = (struct hsk_net_flow){
+		.family = (uint8_t)xs->family,
+		.ttl = xs->ttl,
+		.tos = xs->tos,
+		.sport = xs->lport,
+		.dport = dport,
+		.dst = *dst,
+		.ip_id = htons(xs->ip_id++),
+	};
+	rt->flow.src = xs->lwild ? *(const union hsk_net_addr *)&nh.src
+				 : xs->laddr;
+	memcpy(rt->flow.src_mac, xs->port->mac, 6);
+	memcpy(rt->flow.dst_mac, nh.mac, 6);
+	rt->mtu = nh.mtu;
+	return true;
+}
+
+/* The destination of a send, when the fast path can take it. */
+static bool send_target(struct xdp_sock *xs, const struct msghdr *m,
+			union hsk_net_addr *dst, uint16_t *dport,
+			uint32_t *scope)
+{
+	if (m->msg_name)
+		return sockaddr_to(xs->family, m->msg_name, m->msg_namelen,
+				   dst, dport, scope);
+	if (!xs->connected)
+		return false;
+	*dst = xs->raddr;
+	*dport = xs->rport;
+	*scope = xs->rscope;
+	return true;
+}
+
+static size_t iov_len(const struct msghdr *m)
+{
+	size_t t = 0;
+
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		if (m->msg_iov[i].iov_len && !m->msg_iov[i].iov_base)
+			return SIZE_MAX; /* the kernel answers EFAULT */
+		t += m->msg_iov[i].iov_len;
+	}
+	return t;
+}
+
+static ssize_t shadow_sendmsg(struct hsk_sock *s, const struct msghdr *m,
+			      int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	ssize_t r = sendmsg(s->fd, m, flags | MSG_DONTWAIT);
+
+	if (r >= 0) {
+		hsk_count(&s->stats.tx_kernel_path, 1);
+		/* The kernel bound an unbound socket: the fast path can
+		 * take its replies from now on. */
+		if (!xs->decided && engage(xs))
+			return -1;
+	}
+	return r;
+}
+
+static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
+			   int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	struct xsk_queue *q;
+	union hsk_net_addr dst;
+	struct xdp_desc d;
+	struct route rt;
+	uint16_t dport;
+	uint32_t scope;
+	uint64_t addr;
+	size_t len;
+	unsigned char *payload;
+
+	if (!xs->port || !m || m->msg_controllen ||
+	    (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) ||
+	    (m->msg_iovlen && !m->msg_iov) ||
+	    !send_target(xs, m, &dst, &dport, &scope))
+		return shadow_sendmsg(s, m, flags);
+	len = iov_len(m);
+	if (len > XSK_FRAME_SIZE - HSK_BUF_HEADROOM ||
+	    !fast_route(xs, &dst, dport, scope, &rt) ||
+	    hsk_net_udp_hdr_len(&rt.flow) - HSK_ETH_HLEN + len > rt.mtu)
+		return shadow_sendmsg(s, m, flags);
+	q = &xs->port->q[0];
+	pthread_mutex_lock(&xs->port->lock);
+	if (!xsk_frame_get(q, &addr)) {
+		pthread_mutex_unlock(&xs->port->lock);
+		errno = EAGAIN;
+		return -1;
+	}
+	payload = xsk_frame_ptr(q, addr) + HSK_BUF_HEADROOM;
+	for (size_t i = 0, off = 0; i < m->msg_iovlen; i++) {
+		memcpy(payload + off, m->msg_iov[i].iov_base,
+		       m->msg_iov[i].iov_len);
+		off += m->msg_iov[i].iov_len;
+	}
+	d.addr = addr + HSK_BUF_HEADROOM - hsk_net_udp_hdr_len(&rt.flow);
+	d.len = (uint32_t)(hsk_net_udp_hdr_len(&rt.flow) + len);
+	d.options = 0;
+	hsk_net_build_udp(&rt.flow, payload, (uint16_t)len);
+	if (!xsk_tx_submit(q, &d, 1)) {
+		xsk_frame_put(q, addr);
+		pthread_mutex_unlock(&xs->port->lock);
+		errno = EAGAIN;
+		return -1;
+	}
+	xsk_tx_kick(q);
+	pthread_mutex_unlock(&xs->port->lock);
+	hsk_count(&s->stats.tx_fast_path, 1);
+	return (ssize_t)len;
+}
+
+/* ---- zero-copy ------------------------------------------------------ */
+
+#define COOKIE_QUEUE_SHIFT 48
+
+static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
+			uint64_t *cookie, unsigned int n)
+{
+	struct xdp_sock *xs = s->priv;
+	struct rx_entry *e;
+	unsigned int i = 0;
+
+	/* Unbound: nothing can have arrived yet. */
+	if (!xs->port)
+		return 0;
+	pthread_mutex_lock(&xs->port->lock);
+	for (; i < n && (e = rx_head(xs)); i++) {
+		struct xsk_queue *q = &xs->port->q[e->queue];
+
+		b[i].data = xsk_frame_ptr(q, e->addr) + e->pkt.payload_off;
+		b[i].len = e->pkt.payload_len;
+		b[i].capacity = b[i].len;
+		b[i].orig_len = b[i].len;
+		b[i].flags = 0;
+		b[i].ts_ns = e->ts_ns;
+		b[i].addrlen = fill_sockaddr(xs, &e->pkt, &b[i].addr);
+		cookie[i] = e->addr | (uint64_t)e->queue << COOKIE_QUEUE_SHIFT;
+		xs->head++;
+	}
+	pthread_mutex_unlock(&xs->port->lock);
+	hsk_count(&s->stats.rx_fast_path, i);
+	return (int)i;
+}
+
+static void frames_put(struct hsk_sock *s, const uint64_t *cookie,
+		       unsigned int n)
+{
+	struct xdp_sock *xs = s->priv;
+
+	pthread_mutex_lock(&xs->port->lock);
+	for (unsigned int i = 0; i < n; i++)
+		xsk_frame_put(&xs->port->q[cookie[i] >> COOKIE_QUEUE_SHIFT],
+			      cookie[i] & ((1ull << COOKIE_QUEUE_SHIFT) - 1));
+	pthread_mutex_unlock(&xs->port->lock);
+}
+
+static int xdp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b,
+			uint64_t *cookie, unsigned int n)
+{
+	struct xdp_sock *xs = s->priv;
+	struct xsk_queue *q;
+	unsigned int i;
+	uint64_t addr;
+
+	if (!xs->port) {
+		/* The buffers are UMEM frames: the socket needs its port
+		 * now. One that falls back gets the kernel's buffers. */
+		if (autobind(xs))
+			return -1;
+		if (s->be != &hsk_af_xdp_udp_backend)
+			return s->be->burst->tx_alloc(s, b, cookie, n);
+		if (!xs->port) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+	}
+	q = &xs->port->q[0];
+	pthread_mutex_lock(&xs->port->lock);
+	for (i = 0; i < n && xsk_frame_get(q, &addr); i++) {
+		memset(&b[i], 0, offsetof(struct hsk_buf, priv));
+		b[i].data = xsk_frame_ptr(q, addr) + HSK_BUF_HEADROOM;
+		b[i].capacity = XSK_FRAME_SIZE - HSK_BUF_HEADROOM;
+		cookie[i] = addr;
+	}
+	pthread_mutex_unlock(&xs->port->lock);
+	return (int)i;
+}
+
+/* A buffer the fast path cannot take leaves by the shadow socket. */
+static int tx_by_kernel(struct hsk_sock *s, const struct hsk_buf *b,
+			const uint64_t *cookie, unsigned int n,
+			const struct sockaddr *dst, socklen_t dstlen, int flags)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct iovec iov = { b[i].data, b[i].len };
+		struct msghdr m = { .msg_name = (void *)dst,
+				    .msg_namelen = dst ? dstlen : 0,
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1 };
+
+		if (shadow_sendmsg(s, &m, i ? flags | MSG_DONTWAIT : flags) < 0)
+			break;
+	}
+	frames_put(s, cookie, i);
+	return i ? (int)i : -1;
+}
+
+static int xdp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
+			const uint64_t *cookie, unsigned int n,
+			const struct sockaddr *dst, socklen_t dstlen, int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	struct msghdr m = { .msg_name = (void *)dst, .msg_namelen = dstlen };
+	struct xdp_desc d[TX_BATCH];
+	union hsk_net_addr to;
+	struct route rt;
+	struct xsk_queue *q;
+	uint16_t dport;
+	uint32_t scope, hdr;
+	unsigned int i, k;
+
+	if (!send_target(xs, &m, &to, &dport, &scope) ||
+	    !fast_route(xs, &to, dport, scope, &rt))
+		return tx_by_kernel(s, b, cookie, n, dst, dstlen, flags);
+	hdr = (uint32_t)hsk_net_udp_hdr_len(&rt.flow);
+	if (n > TX_BATCH)
+		n = TX_BATCH;
+	for (i = 0; i < n; i++) {
+		if (hdr - HSK_ETH_HLEN + b[i].len > rt.mtu)
+			break;
+		hsk_net_build_udp(&rt.flow, b[i].data, (uint16_t)b[i].len);
+		rt.flow.ip_id = htons(xs->ip_id++);
+		d[i].addr = cookie[i] + HSK_BUF_HEADROOM - hdr;
+		d[i].len = hdr + b[i].len;
+		d[i].options = 0;
+	}
+	if (!i) /* too big for the MTU: the kernel fragments it */
+		return tx_by_kernel(s, b, cookie, 1, dst, dstlen, flags);
+	q = &xs->port->q[0];
+	pthread_mutex_lock(&xs->port->lock);
+	k = xsk_tx_submit(q, d, i);
+	if (k)
+		xsk_tx_kick(q);
+	pthread_mutex_unlock(&xs->port->lock);
+	hsk_count(&s->stats.tx_fast_path, k);
+	if (!k) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (int)k;
+}
+
+static const struct hsk_ctl_ops xdp_ctl = {
+	.open = xdp_open,
+	.close = xdp_close,
+	.bind = xdp_bind,
+	.connect = xdp_connect,
+	.setsockopt = xdp_setsockopt,
+	.recvmsg = xdp_recvmsg,
+	.recvmmsg = xdp_recvmmsg,
+	.sendmsg = xdp_sendmsg,
+	.pending = xdp_pending,
+	.kernel_drops = kernel_meminfo_drops,
+	.extra_fds = xdp_extra_fds,
+	.wait = xdp_wait,
+};
+
+static const struct hsk_burst_ops xdp_burst = {
+	.rx_burst = xdp_rx_burst,
+	.rx_release = frames_put,
+	.tx_alloc = xdp_tx_alloc,
+	.tx_free = frames_put,
+	.tx_burst = xdp_tx_burst,
+};
+
+const struct hsk_backend hsk_af_xdp_udp_backend = {
+	.name = "af_xdp",
+	.ctl = &xdp_ctl,
+	.burst = &xdp_burst,
+};

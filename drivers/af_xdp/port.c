@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * AF_XDP ports: the XDP program, UMEMs, rings and the receive pull.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/if_xdp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "hsk_xdp.skel.h"
+#include "port.h"
+
+#define RX_BATCH 64u
+
+static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xsk_port *ports;
+
+/* libxdp and libbpf speak through our log, at debug level: their
+ * fallbacks (no dispatcher on this kernel, say) are not our errors. */
+static int quiet_print(enum libxdp_print_level level, const char *fmt,
+		       va_list ap)
+{
+	char line[512];
+
+	(void)level;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = 0;
+	hsk_log(HSK_LOG_DEBUG, "libxdp: %s", line);
+	return 0;
+}
+
+static int quiet_bpf_print(enum libbpf_print_level level, const char *fmt,
+			   va_list ap)
+{
+	return quiet_print((enum libxdp_print_level)level, fmt, ap);
+}
+
+static int link_info(struct xsk_port *p)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r = -1;
+
+	if (fd < 0)
+		return -1;
+	memcpy(ifr.ifr_name, p->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		goto out;
+	memcpy(p->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (ioctl(fd, SIOCGIFMTU, &ifr))
+		goto out;
+	p->mtu = (uint32_t)ifr.ifr_mtu;
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* Receive queues, as sysfs lists them (veth has no ethtool channels). */
+static uint32_t rx_queue_count(const char *ifname)
+{
+	char path[128];
+	struct dirent *d;
+	uint32_t n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	dir = opendir(path);
+	if (!dir)
+		return 1;
+	while ((d = readdir(dir)))
+		n += !strncmp(d->d_name, "rx-", 3);
+	closedir(dir);
+	return n ? n : 1;
+}
+
+static int attach_program(struct xsk_port *p)
+{
+	static const int modes[] = { XDP_MODE_NATIVE, XDP_MODE_SKB };
+	int err = 0;
+
+	p->skel = hsk_xdp__open();
+	if (!p->skel)
+		return -errno;
+	p->prog = xdp_program__from_bpf_obj(p->skel->obj, "xdp");
+	err = (int)libxdp_get_error(p->prog);
+	if (err) {
+		p->prog = NULL;
+		return err;
+	}
+	/* Native first; the generic hook works on any driver, slower. */
+	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		err = xdp_program__attach(p->prog, p->ifindex, modes[i], 0);
+		if (!err) {
+			p->attach_mode = modes[i];
+			p->flows_fd = bpf_map__fd(p->skel->maps.hsk_flows);
+			return 0;
+		}
+	}
+	return err;
+}
+
+static void queue_fini(struct xsk_queue *q)
+{
+	if (q->xsk)
+		xsk_socket__delete(q->xsk);
+	if (q->umem)
+		xsk_umem__delete(q->umem);
+	if (q->area)
+		munmap(q->area, q->area_len);
+	free(q->free);
+	memset(q, 0, sizeof(*q));
+}
+
+static void refill(struct xsk_queue *q)
+{
+	uint32_t idx, n = xsk_prod_nb_free(&q->fq, q->nfree);
+
+	if (n > q->nfree)
+		n = q->nfree;
+	if (!n || xsk_ring_prod__reserve(&q->fq, n, &idx) != n)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&q->fq, idx + i) = q->free[--q->nfree];
+	/* Submit is a release store: the addresses are visible to the
+	 * kernel before the producer index that publishes them. */
+	xsk_ring_prod__submit(&q->fq, n);
+}
+
+static int queue_init(struct xsk_port *p, struct xsk_queue *q, uint32_t id)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = p->ring_size,
+		.comp_size = p->ring_size,
+		.frame_size = XSK_FRAME_SIZE,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = p->ring_size,
+		.tx_size = p->ring_size,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_USE_NEED_WAKEUP,
+	};
+	int err, one = 1;
+
+	q->id = id;
+	q->ring_size = p->ring_size;
+	/* Fill and TX rings full, and as much again for frames waiting in
+	 * sockets' queues or lent to callers. */
+	q->nframes = p->ring_size * 4;
+	q->area_len = (size_t)q->nframes * XSK_FRAME_SIZE;
+	q->area = mmap(NULL, q->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (q->area == MAP_FAILED) {
+		q->area = NULL;
+		return -ENOMEM;
+	}
+	q->free = malloc(q->nframes * sizeof(*q->free));
+	if (!q->free)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < q->nframes; i++)
+		q->free[i] = (uint64_t)(q->nframes - 1 - i) * XSK_FRAME_SIZE;
+	q->nfree = q->nframes;
+	err = xsk_umem__create(&q->umem, q->area, q->area_len, &q->fq, &q->cq,
+			       &ucfg);
+	if (err)
+		return err;
+	err = xsk_socket__create(&q->xsk, p->ifname, id, q->umem, &q->rx,
+				 &q->tx, &scfg);
+	if (err)
+		return err;
+	q->fd = xsk_socket__fd(q->xsk);
+	if (p->busy_poll_us) {
+		int budget = RX_BATCH, us = (int)p->busy_poll_us;
+
+		/* Best effort: the kernel may lack a knob; the spin in the
+		 * wait still applies. */
+		setsockopt(q->fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one,
+			   sizeof(one));
+		setsockopt(q->fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof(us));
+		setsockopt(q->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget,
+			   sizeof(budget));
+	}
+	refill(q);
+	err = bpf_map_update_elem(bpf_map__fd(p->skel->maps.hsk_xsks), &id,
+				  &q->fd, 0);
+	return err ? -errno : 0;
+}
+
+static void port_destroy(struct xsk_port *p)
+{
+	if (p->prog)
+		xdp_program__detach(p->prog, p->ifindex, p->attach_mode, 0);
+	for (uint32_t i = 0; p->q && i < p->nqueues; i++)
+		queue_fini(&p->q[i]);
+	free(p->q);
+	if (p->prog)
+		xdp_program__close(p->prog);
+	if (p->skel)
+		hsk_xdp__destroy(p->skel);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static struct xsk_port *port_create(int ifindex, const struct hsk_config *c)
+{
+	struct xsk_port *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	p->ifindex = ifindex;
+	p->ring_size = c->ring_size;
+	p->busy_poll_us = c->busy_poll_us;
+	libxdp_set_print(quiet_print);
+	libbpf_set_print(quiet_bpf_print);
+	if (!if_indextoname((unsigned int)ifindex, p->ifname) ||
+	    link_info(p)) {
+		err = -errno;
+		hsk_log(HSK_LOG_WARN, "af_xdp: interface %d: %s", ifindex,
+			strerror(-err));
+		goto fail;
+	}
+	p->nqueues = rx_queue_count(p->ifname);
+	if (c->queues && c->queues < p->nqueues)
+		p->nqueues = c->queues;
+	if (p->nqueues > HSK_XDP_MAX_QUEUES)
+		p->nqueues = HSK_XDP_MAX_QUEUES;
+	err = attach_program(p);
+	if (err) {
+		hsk_log(HSK_LOG_WARN,
+			"af_xdp: cannot attach the XDP program to %s: %s%s",
+			p->ifname, strerror(-err),
+			err == -EPERM ? " (needs CAP_NET_ADMIN and CAP_BPF)"
+				      : "");
+		goto fail;
+	}
+	p->q = calloc(p->nqueues, sizeof(*p->q));
+	if (!p->q) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (uint32_t i = 0; i < p->nqueues; i++) {
+		err = queue_init(p, &p->q[i], i);
+		if (err) {
+			hsk_log(HSK_LOG_WARN,
+				"af_xdp: cannot open an XSK on %s queue %u: %s",
+				p->ifname, i, strerror(-err));
+			goto fail;
+		}
+	}
+	hsk_log(HSK_LOG_INFO, "af_xdp: %s: %u queue(s), %s mode", p->ifname,
+		p->nqueues,
+		p->attach_mode == XDP_MODE_NATIVE ? "native" : "generic");
+	return p;
+fail:
+	port_destroy(p);
+	errno = -err;
+	return NULL;
+}
+
+struct xsk_port *xsk_port_get(int ifindex, const struct hsk_config *c)
+{
+	struct xsk_port *p;
+
+	pthread_mutex_lock(&ports_lock);
+	for (p = ports; p && p->ifindex != ifindex; p = p->next)
+		;
+	if (!p) {
+		p = port_create(ifindex, c);
+		if (p) {
+			p->next = ports;
+			ports = p;
+		}
+	}
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&ports_lock);
+	return p;
+}
+
+/* The last socket to leave takes the program off the interface. */
+void xsk_port_put(struct xsk_port *p)
+{
+	struct xsk_port **pp;
+
+	pthread_mutex_lock(&ports_lock);
+	if (--p->refs) {
+		pthread_mutex_unlock(&ports_lock);
+		return;
+	}
+	for (pp = &ports; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	pthread_mutex_unlock(&ports_lock);
+	port_destroy(p);
+}
+
+static void flow_key(struct hsk_flow_key *k, int family,
+		     const union hsk_net_addr *addr, uint16_t port)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = family == AF_INET ? HSK_FLOW_IPV4 : HSK_FLOW_IPV6;
+	k->port = port;
+	if (addr)
+		memcpy(k->addr, addr, family == AF_INET ? 4 : 16);
+}
+
+int xsk_port_flow_add(struct xsk_port *p, int family,
+		      const union hsk_net_addr *addr, uint16_t port)
+{
+	struct hsk_flow_key k;
+	uint32_t one = 1;
+
+	flow_key(&k, family, addr, port);
+	return bpf_map_update_elem(p->flows_fd, &k, &one, BPF_ANY) ? -1 : 0;
+}
+
+void xsk_port_flow_del(struct xsk_port *p, int family,
+		       const union hsk_net_addr *addr, uint16_t port)
+{
+	struct hsk_flow_key k;
+
+	flow_key(&k, family, addr, port);
+	bpf_map_delete_elem(p->flows_fd, &k);
+}
+
+bool xsk_frame_get(struct xsk_queue *q, uint64_t *addr)
+{
+	if (!q->nfree) {
+		xsk_reap_completions(q);
+		if (!q->nfree)
+			return false;
+	}
+	*addr = q->free[--q->nfree];
+	return true;
+}
+
+void xsk_frame_put(struct xsk_queue *q, uint64_t addr)
+{
+	/* Back to the frame's start: callers may hand any address in it. */
+	q->free[q->nfree++] = addr - addr % XSK_FRAME_SIZE;
+}
+
+void xsk_reap_completions(struct xsk_queue *q)
+{
+	uint32_t idx, n = xsk_ring_cons__peek(&q->cq, q->ring_size, &idx);
+
+	for (uint32_t i = 0; i < n; i++)
+		xsk_frame_put(q, *xsk_ring_cons__comp_addr(&q->cq, idx + i));
+	/* Release: our reads of the addresses are done before the kernel
+	 * may reuse the slots. */
+	xsk_ring_cons__release(&q->cq, n);
+}
+
+unsigned int xsk_tx_submit(struct xsk_queue *q, const struct xdp_desc *d,
+			   unsigned int n)
+{
+	uint32_t idx;
+	unsigned int k = xsk_ring_prod__reserve(&q->tx, n, &idx);
+
+	for (unsigned int i = 0; i < k; i++)
+		*xsk_ring_prod__tx_desc(&q->tx, idx + i) = d[i];
+	/* Release store of the producer index: descriptors first. */
+	xsk_ring_prod__submit(&q->tx, k);
+	return k;
+}
+
+void xsk_tx_kick(struct xsk_queue *q)
+{
+	/* With need_wakeup the kernel says when it is asleep; copy mode
+	 * transmits inside this call. A full queue (EAGAIN, ENOBUFS) or a
+	 * busy driver (EBUSY) drains through completions later. */
+	if (xsk_ring_prod__needs_wakeup(&q->tx))
+		sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+}
+
+static struct xdp_sock *demux(struct xsk_port *p,
+			      const struct hsk_net_udp *pkt)
+{
+	for (struct xdp_sock *xs = p->socks; xs; xs = xdp_sock_next(xs))
+		if (xdp_sock_accepts(xs, pkt))
+			return xs;
+	return NULL;
+}
+
+static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
+		       struct xdp_sock *self, const struct timespec *now)
+{
+	uint32_t idx, n = xsk_ring_cons__peek(&q->rx, RX_BATCH, &idx);
+	struct rx_entry e;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx,
+								  idx + i);
+		enum hsk_net_verdict v;
+		struct xdp_sock *to;
+
+		e.addr = d->addr;
+		e.queue = q->id;
+		e.frame_len = d->len;
+		e.ts_ns = hsk_ts_ns(now);
+		v = hsk_net_parse_udp(xsk_umem__get_data(q->area, d->addr),
+				      d->len, false, &e.pkt);
+		to = v == HSK_NET_MALFORMED ? NULL : demux(p, &e.pkt);
+		if (v == HSK_NET_UDP && to &&
+		    xdp_sock_enqueue(to, &e, to != self))
+			continue;
+		if (v != HSK_NET_UDP && to)
+			xdp_sock_count_drop(to, v);
+		else if (v != HSK_NET_UDP)
+			p->rx_malformed++;
+		else if (!to)
+			p->rx_unclaimed++;
+		xsk_frame_put(q, d->addr);
+	}
+	/* Release: descriptors read before the kernel reuses the slots. */
+	xsk_ring_cons__release(&q->rx, n);
+}
+
+void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (uint32_t i = 0; i < p->nqueues; i++) {
+		struct xsk_queue *q = &p->q[i];
+
+		pull_queue(p, q, self, &now);
+		xsk_reap_completions(q);
+		refill(q);
+		if (xsk_ring_prod__needs_wakeup(&q->fq))
+			recvfrom(q->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	}
+}
