@@ -244,7 +244,7 @@ extern const struct hsk_backend hsk_kernel_plain_backend;  /* TCP, ... */
 extern const struct hsk_backend hsk_kernel_udp_backend;
 extern const struct hsk_backend hsk_kernel_packet_backend;
 #ifdef HSK_HAVE_AF_XDP
-extern const struct hsk_backend hsk_af_xdp_udp_backend;
+extern const struct hsk_backend hsk_af_xdp_backend;
 #endif
 
 #endif /* HSK_PRIV_H */

@@ -157,11 +157,8 @@ static const struct hsk_backend *choose_backend(const struct hsk_config *c,
 	if (!strcmp(c->backend, "auto") || !strcmp(c->backend, "kernel"))
 		return kernel;
 #ifdef HSK_HAVE_AF_XDP
-	if (!strcmp(c->backend, "af_xdp")) {
-		if (domain != AF_PACKET)
-			return &hsk_af_xdp_udp_backend;
-		why = "not serving AF_PACKET sockets yet";
-	}
+	if (!strcmp(c->backend, "af_xdp"))
+		return &hsk_af_xdp_backend;
 #endif
 	if (c->strict) {
 		hsk_log(HSK_LOG_ERR, "backend %s: %s (strict mode: no fallback)",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * UDP sockets on the AF_XDP fast path.
+ * UDP and AF_PACKET sockets on the AF_XDP fast path.
  *
  * The descriptor is the shadow socket: a kernel UDP socket bound to the
  * same address. It reserves the port, keeps ARP/ND/ICMP/IGMP with the
@@ -11,6 +11,12 @@
  * read its queue of UMEM frames first and the shadow socket next, and
  * sends go out through the XSK when the neighbour is known and the
  * datagram fits the MTU, through the shadow socket otherwise.
+ *
+ * An AF_PACKET socket engages once bound to an interface: frames of its
+ * ethertype (or all) then come through the XSK instead of the kernel, and
+ * raw frames leave through the XSK. Its shadow, a kernel packet socket,
+ * still sees what the kernel itself sends on the interface (outgoing
+ * frames), merged into the same receive calls.
  */
 #include <ifaddrs.h>
 #include <stdlib.h>
@@ -18,6 +24,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if_arp.h>
+#include <linux/if_ether.h>
 
 #include "kernel.h"
 #include "neigh.h"
@@ -47,6 +55,8 @@ struct xdp_sock {
 	struct hsk_sock *s;
 	struct xsk_port *port;      /* NULL: kernel path only */
 	bool decided;               /* engaged, or fell back for good */
+	bool packet;                /* AF_PACKET, else UDP */
+	uint16_t ptype;             /* packet: ethertype taken, 0 for all */
 	int family;
 	union hsk_net_addr laddr;
 	bool lwild;
@@ -104,9 +114,14 @@ static bool is_multicast(int family, const union hsk_net_addr *a)
 				 : a->v6.s6_addr[0] == 0xff;
 }
 
+bool xdp_sock_wants_frame(struct xdp_sock *xs, uint16_t ethertype)
+{
+	return xs->packet && (!xs->ptype || xs->ptype == ethertype);
+}
+
 bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt)
 {
-	if (pkt->family != xs->family || pkt->dport != xs->lport)
+	if (xs->packet || pkt->family != xs->family || pkt->dport != xs->lport)
 		return false;
 	if (!xs->lwild && !addr_eq(xs->family, &pkt->dst, &xs->laddr))
 		return false;
@@ -279,7 +294,7 @@ static void flows(struct xdp_sock *xs, bool add)
 	}
 	/* Another socket of ours may share an entry (SO_REUSEPORT). */
 	for (struct xdp_sock *o = p->socks; o; o = o->next)
-		if (o != xs && o->lport == xs->lport &&
+		if (o != xs && !o->packet && o->lport == xs->lport &&
 		    o->family == xs->family)
 			return;
 	xsk_port_flow_del(p, xs->family, xs->lwild ? NULL : &xs->laddr,
@@ -309,7 +324,10 @@ static void become_kernel_socket(struct xdp_sock *xs)
 	struct hsk_sock *s = xs->s;
 
 	s->priv = NULL;
-	s->be = &hsk_kernel_udp_backend;
+	/* A packet socket's ring exists only from creation: it keeps the
+	 * plain kernel calls, without the zero-copy API. */
+	s->be = xs->packet ? &hsk_kernel_plain_backend
+			   : &hsk_kernel_udp_backend;
 	xdp_sock_free(xs);
 }
 
@@ -339,27 +357,73 @@ static int autobind(struct xdp_sock *xs)
  * socket that cannot is left on the kernel path, and says so once.
  * Returns 0, or -1 with ENOTSUP in strict mode.
  */
-static int engage(struct xdp_sock *xs)
+/* A UDP socket's local address, once the kernel gave it one. */
+static bool udp_address(struct xdp_sock *xs)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
+	uint32_t scope;
+
+	if (getsockname(xs->s->fd, (struct sockaddr *)&ss, &len) ||
+	    !sockaddr_to(xs->family, (struct sockaddr *)&ss, len, &xs->laddr,
+			 &xs->lport, &scope) ||
+	    !xs->lport)
+		return false;
+	xs->lwild = is_wild(xs->family, &xs->laddr);
+	return true;
+}
+
+/* A packet socket's interface and ethertype, once bound to one. */
+static int packet_binding(struct xdp_sock *xs)
+{
+	struct sockaddr_ll sll;
+	socklen_t len = sizeof(sll);
+
+	if (getsockname(xs->s->fd, (struct sockaddr *)&sll, &len) ||
+	    !sll.sll_ifindex || !sll.sll_protocol)
+		return 0;
+	xs->ptype = sll.sll_protocol == htons(ETH_P_ALL) ? 0
+							 : sll.sll_protocol;
+	return sll.sll_ifindex;
+}
+
+static void register_sock(struct xdp_sock *xs)
+{
+	pthread_mutex_lock(&xs->port->lock);
+	xs->next = xs->port->socks;
+	xs->port->socks = xs;
+	if (xs->packet)
+		xsk_port_ptype_add(xs->port, xs->ptype);
+	else
+		flows(xs, true);
+	pthread_mutex_unlock(&xs->port->lock);
+}
+
+/*
+ * Engages the fast path for a socket that now has its address. A socket
+ * that cannot is left on the kernel path, and says so once. Returns 0, or
+ * -1 with ENOTSUP in strict mode.
+ */
+static int engage(struct xdp_sock *xs)
+{
 	const char *why = "";
 	struct hsk_config c;
-	uint32_t scope;
 	int ifindex;
 
 	if (xs->decided)
 		return 0;
 	if (hsk_config_get(&c))
 		return -1;
-	if (getsockname(xs->s->fd, (struct sockaddr *)&ss, &len) ||
-	    !sockaddr_to(xs->family, (struct sockaddr *)&ss, len, &xs->laddr,
-			 &xs->lport, &scope) ||
-	    !xs->lport)
-		return 0; /* not bound yet: decide at the next chance */
+	if (xs->packet) {
+		ifindex = packet_binding(xs);
+		if (!ifindex)
+			return 0; /* all interfaces: the kernel's, for now */
+	} else {
+		if (!udp_address(xs))
+			return 0; /* not bound yet: decide at the next chance */
+		ifindex = pick_ifindex(xs, &c, &why);
+	}
 	xs->decided = true;
-	xs->lwild = is_wild(xs->family, &xs->laddr);
-	ifindex = pick_ifindex(xs, &c, &why);
 	if (ifindex) {
 		xs->port = xsk_port_get(ifindex, &c);
 		why = "the interface cannot run AF_XDP (see the log above)";
@@ -376,12 +440,16 @@ static int engage(struct xdp_sock *xs)
 		return 0;
 	}
 	mirror_options(xs);
-	pthread_mutex_lock(&xs->port->lock);
-	xs->next = xs->port->socks;
-	xs->port->socks = xs;
-	flows(xs, true);
-	pthread_mutex_unlock(&xs->port->lock);
+	register_sock(xs);
 	return 0;
+}
+
+static bool ptype_shared(struct xsk_port *p, uint16_t ptype)
+{
+	for (struct xdp_sock *o = p->socks; o; o = o->next)
+		if (o->packet && o->ptype == ptype)
+			return true;
+	return false;
 }
 
 static void disengage(struct xdp_sock *xs)
@@ -392,10 +460,13 @@ static void disengage(struct xdp_sock *xs)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
-	flows(xs, false);
 	for (pp = &p->socks; *pp != xs; pp = &(*pp)->next)
 		;
 	*pp = xs->next;
+	if (!xs->packet)
+		flows(xs, false);
+	else if (!ptype_shared(p, xs->ptype))
+		xsk_port_ptype_del(p, xs->ptype);
 	while (xs->head != xs->tail) {
 		struct rx_entry *e = &xs->rxq[xs->head++ & (RXQ_SIZE - 1)];
 
@@ -419,6 +490,7 @@ static int xdp_open(struct hsk_sock *s)
 		goto nomem;
 	xs->s = s;
 	xs->family = s->domain;
+	xs->packet = s->domain == AF_PACKET;
 	xs->efd = -1;
 	s->fd = socket(s->domain, s->type | (s->cloexec ? SOCK_CLOEXEC : 0),
 		       s->protocol);
@@ -558,6 +630,63 @@ static socklen_t fill_sockaddr(const struct xdp_sock *xs,
 	return sizeof(*in6);
 }
 
+static unsigned char pkttype_of(const struct xsk_port *p, const uint8_t *dst)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (!memcmp(dst, p->mac, 6))
+		return PACKET_HOST;
+	if (!memcmp(dst, bcast, 6))
+		return PACKET_BROADCAST;
+	return dst[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST;
+}
+
+static const uint8_t *entry_frame(const struct xdp_sock *xs,
+				  const struct rx_entry *e)
+{
+	return xsk_frame_ptr(&xs->port->q[e->queue], e->addr);
+}
+
+/* Where the data a receive returns starts in the frame, and its length:
+ * the UDP payload, the whole frame (SOCK_RAW) or what follows the
+ * Ethernet header (SOCK_DGRAM). */
+static uint32_t entry_data(const struct xdp_sock *xs, const struct rx_entry *e,
+			   uint32_t *len)
+{
+	uint32_t off;
+
+	if (!xs->packet) {
+		*len = e->pkt.payload_len;
+		return e->pkt.payload_off;
+	}
+	off = xs->s->type == SOCK_DGRAM && e->frame_len >= HSK_ETH_HLEN
+		      ? HSK_ETH_HLEN
+		      : 0;
+	*len = e->frame_len - off;
+	return off;
+}
+
+/* The source address as recvfrom() gives it; returns its length. */
+static socklen_t entry_addr(const struct xdp_sock *xs,
+			    const struct rx_entry *e, void *out)
+{
+	const uint8_t *frame = entry_frame(xs, e);
+	struct sockaddr_ll *ll = out;
+
+	if (!xs->packet)
+		return fill_sockaddr(xs, &e->pkt, out);
+	*ll = (struct sockaddr_ll){ .sll_family = AF_PACKET,
+				    .sll_protocol = e->ethertype,
+				    .sll_ifindex = xs->port->ifindex,
+				    .sll_hatype = ARPHRD_ETHER,
+				    .sll_halen = 6 };
+	if (e->frame_len >= HSK_ETH_HLEN) {
+		ll->sll_pkttype = pkttype_of(xs->port, frame);
+		memcpy(ll->sll_addr, frame + 6, 6);
+	}
+	return sizeof(*ll);
+}
+
 /* The control messages udp_recvmsg() would give, in its order. */
 static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
 		      struct msghdr *m)
@@ -580,7 +709,9 @@ static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
 	if ((xs->rx_flags & RX_OVFL) && xs->rx_drops)
 		hsk_put_cmsg(&w, SOL_SOCKET, SO_RXQ_OVFL, &xs->rx_drops,
 			     sizeof(xs->rx_drops));
-	if (xs->family == AF_INET) {
+	if (xs->packet) {
+		/* PACKET_AUXDATA is not produced on this path yet. */
+	} else if (xs->family == AF_INET) {
 		int ttl = pkt->ttl;
 
 		if (xs->rx_flags & RX_PKTINFO) {
@@ -635,17 +766,15 @@ static void rx_pop(struct xdp_sock *xs)
 static ssize_t deliver(struct xdp_sock *xs, struct rx_entry *e,
 		       struct msghdr *m, int flags)
 {
-	const struct hsk_net_udp *pkt = &e->pkt;
-	unsigned char *payload = xsk_frame_ptr(&xs->port->q[e->queue],
-					       e->addr) + pkt->payload_off;
+	uint32_t len, off = entry_data(xs, e, &len);
 	ssize_t r;
 
 	m->msg_flags = 0;
-	r = hsk_copy_to_iov(m, payload, pkt->payload_len);
+	r = hsk_copy_to_iov(m, entry_frame(xs, e) + off, len);
 	if (r >= 0) {
 		if (m->msg_name) {
-			struct sockaddr_in6 sa;
-			socklen_t n = fill_sockaddr(xs, pkt, &sa);
+			struct sockaddr_in6 sa; /* room for any of ours */
+			socklen_t n = entry_addr(xs, e, &sa);
 
 			memcpy(m->msg_name, &sa,
 			       m->msg_namelen < n ? m->msg_namelen : n);
@@ -655,12 +784,12 @@ static ssize_t deliver(struct xdp_sock *xs, struct rx_entry *e,
 			put_cmsgs(xs, e, m);
 		else
 			m->msg_controllen = 0;
-		if ((size_t)r < pkt->payload_len)
+		if ((size_t)r < len)
 			m->msg_flags |= MSG_TRUNC;
 		if (flags & MSG_TRUNC)
-			r = pkt->payload_len;
+			r = len;
 	}
-	/* As udp_recvmsg(): a datagram that faulted is consumed. */
+	/* As the kernel: a datagram that faulted is consumed. */
 	if (!(flags & MSG_PEEK)) {
 		rx_pop(xs);
 		if (r >= 0)
@@ -841,22 +970,30 @@ static int xdp_wait(struct hsk_sock *s, short events,
 
 /* ---- sending -------------------------------------------------------- */
 
-struct route {
-	struct hsk_net_flow flow;
-	uint32_t mtu;
+/*
+ * How a send leaves by the fast path: @hdr bytes of headers in front of a
+ * payload of at most @max_payload bytes (at least @min_payload).
+ */
+struct tx_plan {
+	struct hsk_net_flow flow; /* UDP */
+	uint8_t eth[HSK_ETH_HLEN]; /* cooked AF_PACKET */
+	uint32_t hdr;
+	uint32_t min_payload;
+	uint32_t max_payload;
 };
 
 /*
- * Whether a datagram to @dst can leave by the fast path, and its headers
- * if so. Multicast and broadcast stay with the kernel: it loops them back
- * to local listeners (IP_MULTICAST_LOOP) and checks SO_BROADCAST.
+ * A UDP datagram to @dst can leave by the fast path when the route leaves
+ * by our interface and the neighbour is known. Multicast and broadcast
+ * stay with the kernel: it loops them back to local listeners
+ * (IP_MULTICAST_LOOP) and checks SO_BROADCAST.
  */
-static bool fast_route(struct xdp_sock *xs, const union hsk_net_addr *dst,
-		       uint16_t dport, uint32_t scope, struct route *rt)
+static bool plan_udp(struct xdp_sock *xs, const union hsk_net_addr *dst,
+		     uint16_t dport, uint32_t scope, struct tx_plan *pl)
 {
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct hsk_neigh *nb = resolver();
 	struct hsk_nexthop nh;
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 	if (!nb || !dport || is_multicast(xs->family, dst) ||
 	    is_wild(xs->family, dst))
@@ -867,37 +1004,94 @@ static bool fast_route(struct xdp_sock *xs, const union hsk_net_addr *dst,
 			      &nh) != HSK_NH_OK ||
 	    nh.ifindex != xs->port->ifindex || !memcmp(nh.mac, bcast, 6))
 		return false;
-	rt->flow = (struct hsk_net_flow){
+	pl->flow = (struct hsk_net_flow){
 		.family = (uint8_t)xs->family,
 		.ttl = xs->ttl,
 		.tos = xs->tos,
 		.sport = xs->lport,
 		.dport = dport,
 		.dst = *dst,
-		.ip_id = htons(xs->ip_id++),
 	};
-	rt->flow.src = xs->lwild ? *(const union hsk_net_addr *)&nh.src
+	pl->flow.src = xs->lwild ? *(const union hsk_net_addr *)&nh.src
 				 : xs->laddr;
-	memcpy(rt->flow.src_mac, xs->port->mac, 6);
-	memcpy(rt->flow.dst_mac, nh.mac, 6);
-	rt->mtu = nh.mtu;
+	memcpy(pl->flow.src_mac, xs->port->mac, 6);
+	memcpy(pl->flow.dst_mac, nh.mac, 6);
+	pl->hdr = (uint32_t)hsk_net_udp_hdr_len(&pl->flow);
+	pl->min_payload = 0;
+	pl->max_payload = nh.mtu - (pl->hdr - HSK_ETH_HLEN);
 	return true;
 }
 
-/* The destination of a send, when the fast path can take it. */
-static bool send_target(struct xdp_sock *xs, const struct msghdr *m,
-			union hsk_net_addr *dst, uint16_t *dport,
-			uint32_t *scope)
+/* A frame of a packet socket: raw as given, or cooked behind a header. */
+static bool plan_packet(struct xdp_sock *xs, const struct sockaddr_ll *to,
+			struct tx_plan *pl)
 {
-	if (m->msg_name)
-		return sockaddr_to(xs->family, m->msg_name, m->msg_namelen,
-				   dst, dport, scope);
-	if (!xs->connected)
+	struct xsk_port *p = xs->port;
+
+	if (to && to->sll_ifindex != p->ifindex)
 		return false;
-	*dst = xs->raddr;
-	*dport = xs->rport;
-	*scope = xs->rscope;
+	if (xs->s->type == SOCK_RAW) {
+		pl->hdr = 0;
+		pl->min_payload = HSK_ETH_HLEN;
+		pl->max_payload = p->mtu + HSK_ETH_HLEN;
+		return true;
+	}
+	/* Cooked: the kernel wants a destination, and answers without. */
+	if (!to || to->sll_halen != 6)
+		return false;
+	memcpy(pl->eth, to->sll_addr, 6);
+	memcpy(pl->eth + 6, p->mac, 6);
+	memcpy(pl->eth + 12, to->sll_protocol ? &to->sll_protocol : &xs->ptype,
+	       2);
+	pl->hdr = HSK_ETH_HLEN;
+	pl->min_payload = 0;
+	pl->max_payload = p->mtu;
 	return true;
+}
+
+/* Whether a send to @name (NULL: the connected or bound peer) can take
+ * the fast path, and how. */
+static bool plan_send(struct xdp_sock *xs, const void *name,
+		      socklen_t namelen, struct tx_plan *pl)
+{
+	union hsk_net_addr dst;
+	uint16_t dport;
+	uint32_t scope;
+
+	if (xs->packet)
+		return (!name || namelen >= sizeof(struct sockaddr_ll)) &&
+		       plan_packet(xs, name, pl);
+	if (name) {
+		if (!sockaddr_to(xs->family, name, namelen, &dst, &dport,
+				 &scope))
+			return false;
+	} else if (xs->connected) {
+		dst = xs->raddr;
+		dport = xs->rport;
+		scope = xs->rscope;
+	} else {
+		return false;
+	}
+	return plan_udp(xs, &dst, dport, scope, pl);
+}
+
+static bool plan_fits(const struct tx_plan *pl, size_t len)
+{
+	/* Headers go in the frame's headroom, the payload after it. */
+	return len >= pl->min_payload && len <= pl->max_payload &&
+	       len <= XSK_FRAME_SIZE - HSK_BUF_HEADROOM;
+}
+
+/* Writes the headers in front of @payload; returns the frame's start. */
+static uint8_t *build_frame(struct xdp_sock *xs, struct tx_plan *pl,
+			    uint8_t *payload, uint32_t len)
+{
+	if (!xs->packet) {
+		pl->flow.ip_id = htons(xs->ip_id++);
+		return hsk_net_build_udp(&pl->flow, payload, (uint16_t)len);
+	}
+	memcpy(payload - pl->hdr, pl->eth, pl->hdr);
+	return payload - pl->hdr;
 }
 
 static size_t iov_len(const struct msghdr *m)
@@ -933,24 +1127,20 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 {
 	struct xdp_sock *xs = s->priv;
 	struct xsk_queue *q;
-	union hsk_net_addr dst;
 	struct xdp_desc d;
-	struct route rt;
-	uint16_t dport;
-	uint32_t scope;
+	struct tx_plan pl;
 	uint64_t addr;
 	size_t len;
-	unsigned char *payload;
+	uint8_t *payload, *frame;
 
+	/* Anything unusual is the kernel's to answer, errors included. */
 	if (!xs->port || !m || m->msg_controllen ||
 	    (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) ||
 	    (m->msg_iovlen && !m->msg_iov) ||
-	    !send_target(xs, m, &dst, &dport, &scope))
+	    !plan_send(xs, m->msg_name, m->msg_namelen, &pl))
 		return shadow_sendmsg(s, m, flags);
 	len = iov_len(m);
-	if (len > XSK_FRAME_SIZE - HSK_BUF_HEADROOM ||
-	    !fast_route(xs, &dst, dport, scope, &rt) ||
-	    hsk_net_udp_hdr_len(&rt.flow) - HSK_ETH_HLEN + len > rt.mtu)
+	if (!plan_fits(&pl, len))
 		return shadow_sendmsg(s, m, flags);
 	q = &xs->port->q[0];
 	pthread_mutex_lock(&xs->port->lock);
@@ -965,10 +1155,10 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 		       m->msg_iov[i].iov_len);
 		off += m->msg_iov[i].iov_len;
 	}
-	d.addr = addr + HSK_BUF_HEADROOM - hsk_net_udp_hdr_len(&rt.flow);
-	d.len = (uint32_t)(hsk_net_udp_hdr_len(&rt.flow) + len);
-	d.options = 0;
-	hsk_net_build_udp(&rt.flow, payload, (uint16_t)len);
+	frame = build_frame(xs, &pl, payload, (uint32_t)len);
+	d = (struct xdp_desc){ .addr = addr + (uint64_t)(frame - (payload -
+								  HSK_BUF_HEADROOM)),
+			       .len = (uint32_t)(pl.hdr + len) };
 	if (!xsk_tx_submit(q, &d, 1)) {
 		xsk_frame_put(q, addr);
 		pthread_mutex_unlock(&xs->port->lock);
@@ -997,15 +1187,15 @@ static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
 		return 0;
 	pthread_mutex_lock(&xs->port->lock);
 	for (; i < n && (e = rx_head(xs)); i++) {
-		struct xsk_queue *q = &xs->port->q[e->queue];
+		uint32_t len, off = entry_data(xs, e, &len);
 
-		b[i].data = xsk_frame_ptr(q, e->addr) + e->pkt.payload_off;
-		b[i].len = e->pkt.payload_len;
-		b[i].capacity = b[i].len;
-		b[i].orig_len = b[i].len;
+		b[i].data = (void *)(entry_frame(xs, e) + off);
+		b[i].len = len;
+		b[i].capacity = len;
+		b[i].orig_len = len;
 		b[i].flags = 0;
 		b[i].ts_ns = e->ts_ns;
-		b[i].addrlen = fill_sockaddr(xs, &e->pkt, &b[i].addr);
+		b[i].addrlen = entry_addr(xs, e, &b[i].addr);
 		cookie[i] = e->addr | (uint64_t)e->queue << COOKIE_QUEUE_SHIFT;
 		xs->head++;
 	}
@@ -1039,7 +1229,7 @@ static int xdp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b,
 		 * now. One that falls back gets the kernel's buffers. */
 		if (autobind(xs))
 			return -1;
-		if (s->be != &hsk_af_xdp_udp_backend)
+		if (s->be != &hsk_af_xdp_backend)
 			return s->be->burst->tx_alloc(s, b, cookie, n);
 		if (!xs->port) {
 			errno = EOPNOTSUPP;
@@ -1084,31 +1274,25 @@ static int xdp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 			const struct sockaddr *dst, socklen_t dstlen, int flags)
 {
 	struct xdp_sock *xs = s->priv;
-	struct msghdr m = { .msg_name = (void *)dst, .msg_namelen = dstlen };
 	struct xdp_desc d[TX_BATCH];
-	union hsk_net_addr to;
-	struct route rt;
+	struct tx_plan pl;
 	struct xsk_queue *q;
-	uint16_t dport;
-	uint32_t scope, hdr;
 	unsigned int i, k;
 
-	if (!send_target(xs, &m, &to, &dport, &scope) ||
-	    !fast_route(xs, &to, dport, scope, &rt))
+	if (!plan_send(xs, dst, dstlen, &pl))
 		return tx_by_kernel(s, b, cookie, n, dst, dstlen, flags);
-	hdr = (uint32_t)hsk_net_udp_hdr_len(&rt.flow);
 	if (n > TX_BATCH)
 		n = TX_BATCH;
-	for (i = 0; i < n; i++) {
-		if (hdr - HSK_ETH_HLEN + b[i].len > rt.mtu)
-			break;
-		hsk_net_build_udp(&rt.flow, b[i].data, (uint16_t)b[i].len);
-		rt.flow.ip_id = htons(xs->ip_id++);
-		d[i].addr = cookie[i] + HSK_BUF_HEADROOM - hdr;
-		d[i].len = hdr + b[i].len;
-		d[i].options = 0;
+	for (i = 0; i < n && plan_fits(&pl, b[i].len); i++) {
+		uint8_t *frame = build_frame(xs, &pl, b[i].data, b[i].len);
+
+		d[i] = (struct xdp_desc){
+			.addr = cookie[i] + HSK_BUF_HEADROOM -
+				(uint64_t)((uint8_t *)b[i].data - frame),
+			.len = pl.hdr + b[i].len,
+		};
 	}
-	if (!i) /* too big for the MTU: the kernel fragments it */
+	if (!i) /* too big for the MTU: the kernel fragments, or refuses */
 		return tx_by_kernel(s, b, cookie, 1, dst, dstlen, flags);
 	q = &xs->port->q[0];
 	pthread_mutex_lock(&xs->port->lock);
@@ -1147,7 +1331,7 @@ static const struct hsk_burst_ops xdp_burst = {
 	.tx_burst = xdp_tx_burst,
 };
 
-const struct hsk_backend hsk_af_xdp_udp_backend = {
+const struct hsk_backend hsk_af_xdp_backend = {
 	.name = "af_xdp",
 	.ctl = &xdp_ctl,
 	.burst = &xdp_burst,

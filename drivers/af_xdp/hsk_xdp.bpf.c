@@ -3,8 +3,8 @@
  * hotsock's XDP program: redirect the frames hotsock's sockets own to the
  * AF_XDP socket of the receive queue, pass everything else to the kernel.
  *
- * A frame is hotsock's when the interface has an AF_PACKET socket (every
- * frame is), or when it is plain UDP (IPv4 without options or fragments,
+ * A frame is hotsock's when an AF_PACKET socket of ours asked for its
+ * ethertype (or for all), or when it is plain UDP (IPv4 without options or fragments,
  * IPv6 without extension headers) to a (family, address, port) in
  * hsk_flows, or to (family, any, port). Whatever is not certain goes to
  * the kernel: the library's shadow socket receives what the kernel keeps.
@@ -34,13 +34,13 @@ struct {
 	__uint(max_entries, HSK_XDP_MAX_QUEUES);
 } hsk_xsks SEC(".maps");
 
-/* [0]: non-zero while an AF_PACKET socket wants every frame. */
+/* Ethertypes (network order) an AF_PACKET socket of ours takes; 0: all. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __be16);
 	__type(value, __u32);
-	__uint(max_entries, 1);
-} hsk_all_frames SEC(".maps");
+	__uint(max_entries, HSK_XDP_MAX_PTYPES);
+} hsk_ptypes SEC(".maps");
 
 struct vlan_hdr {
 	__be16 tci;
@@ -75,17 +75,19 @@ int hsk_xdp_redirect(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct hsk_flow_key k = {};
-	__u32 zero = 0, *all;
+	__be16 any = 0;
 	int multicast;
 	__u16 proto;
 	void *l3;
 
-	all = bpf_map_lookup_elem(&hsk_all_frames, &zero);
-	if (all && *all)
-		return to_xsk(ctx);
 	if ((void *)(eth + 1) > end)
 		return XDP_PASS;
 	proto = eth->h_proto;
+	/* A packet socket bound here takes its frames from the kernel: the
+	 * interface is dedicated to it for those ethertypes. */
+	if (bpf_map_lookup_elem(&hsk_ptypes, &any) ||
+	    bpf_map_lookup_elem(&hsk_ptypes, &proto))
+		return to_xsk(ctx);
 	l3 = eth + 1;
 	if (proto == bpf_htons(ETH_P_8021Q)) {
 		struct vlan_hdr *vh = l3;

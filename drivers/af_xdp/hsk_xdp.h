@@ -7,6 +7,7 @@
 
 #define HSK_XDP_MAX_FLOWS 4096
 #define HSK_XDP_MAX_QUEUES 64
+#define HSK_XDP_MAX_PTYPES 64
 
 enum { HSK_FLOW_IPV4 = 4, HSK_FLOW_IPV6 = 6 };
 

@@ -38,8 +38,8 @@
 #define NH_SETS 32 /* power of two */
 #define NH_WAYS 4
 /*
- * Some changes are never announced (path MTU learnt from ICMP, a lost
- * notification we could not even count): no answer outlives a second.
+ * Some changes are never announced (a path MTU learnt from ICMP, a route
+ * exception expiring): no answer outlives a second.
  */
 #define NH_TTL_NS 1000000000ull
 /* A dump skb never exceeds 32 KiB; a larger read is never needed. */
@@ -474,6 +474,9 @@ static int lookup(struct hsk_neigh *n, const struct nh_key *k,
 	out->ifindex = r.oif;
 	if (k->ifindex && r.oif != k->ifindex)
 		return HSK_NH_OTHER_IF;
+	/* No address to send from: the kernel fails the send, or knows why. */
+	if (!r.has_src)
+		return HSK_NH_UNRESOLVED;
 
 	if (mcast) {
 		multicast_mac(k, out->mac);
@@ -501,8 +504,7 @@ static int lookup(struct hsk_neigh *n, const struct nh_key *k,
 		return HSK_NH_UNRESOLVED;
 	/* No frame larger than the link takes, whatever the route says. */
 	out->mtu = r.mtu && r.mtu < l.mtu ? r.mtu : l.mtu;
-	if (r.has_src)
-		memcpy(&out->src, r.src, addr_len(k->family));
+	memcpy(&out->src, r.src, addr_len(k->family));
 	return HSK_NH_OK;
 }
 
@@ -513,8 +515,8 @@ static void drain(struct hsk_neigh *n)
 	int i;
 
 	for (i = 0; i < NH_DRAIN_MAX; i++) {
-		ssize_t len = recv(n->mon, n->buf.b, sizeof(n->buf.b),
-				   MSG_DONTWAIT);
+		ssize_t len =
+			recv(n->mon, n->buf.b, sizeof(n->buf.b), MSG_DONTWAIT);
 
 		if (len > 0) {
 			changed = true;
@@ -551,8 +553,8 @@ static bool entry_live(const struct hsk_neigh *n, const struct nh_entry *e,
 	return e->expires > now && e->gen == n->gen;
 }
 
-static struct nh_entry *cache_find(struct hsk_neigh *n,
-				   const struct nh_key *k, uint64_t now)
+static struct nh_entry *cache_find(struct hsk_neigh *n, const struct nh_key *k,
+				   uint64_t now)
 {
 	struct nh_entry *set = n->cache[key_set(k)];
 	int i;
@@ -566,8 +568,8 @@ static struct nh_entry *cache_find(struct hsk_neigh *n,
 }
 
 static void cache_put(struct hsk_neigh *n, const struct nh_key *k,
-		      enum hsk_nexthop_kind kind,
-		      const struct hsk_nexthop *nh, uint64_t now)
+		      enum hsk_nexthop_kind kind, const struct hsk_nexthop *nh,
+		      uint64_t now)
 {
 	struct nh_entry *set = n->cache[key_set(k)], *victim = &set[0];
 	int i;

@@ -34,14 +34,15 @@ void hsk_neigh_free(struct hsk_neigh *n);
 enum hsk_nexthop_kind {
 	/* *out is filled: build the frame and send it on out->ifindex. */
 	HSK_NH_OK,
-	/* Destination is this host (RTN_LOCAL, local anycast): use the kernel. */
+	/* Destination is this host (RTN_LOCAL, anycast): use the kernel. */
 	HSK_NH_LOCAL,
 	/*
 	 * Route known, but no usable neighbour entry (absent, INCOMPLETE,
 	 * FAILED), or a next hop the fast path cannot frame (a non-Ethernet
-	 * link, a route type it does not know): send through the kernel,
-	 * which resolves it; a later call finds it. Also returned, with
-	 * errno set, when the resolver could not ask (netlink timeout, bad
+	 * link, a route type it does not know, no source address): send
+	 * through the kernel, which resolves it so that a later call finds
+	 * it, or fails the send as it should. Also returned, with errno
+	 * set, when the resolver could not ask (netlink timeout, bad
 	 * family): the kernel is always a correct fallback.
 	 */
 	HSK_NH_UNRESOLVED,
@@ -55,7 +56,10 @@ struct hsk_nexthop {
 	int ifindex; /* output interface */
 	/* destination MAC: the neighbour's, or the multicast/broadcast one */
 	uint8_t mac[6];
-	/* path MTU: the route's RTAX_MTU if set, else the interface MTU */
+	/*
+	 * path MTU: the route's RTAX_MTU (a learnt path MTU included) if set,
+	 * else the interface MTU; never more than the interface MTU
+	 */
 	uint32_t mtu;
 	/* preferred source (RTA_PREFSRC: the kernel's choice) */
 	union {

@@ -335,6 +335,21 @@ void xsk_port_flow_del(struct xsk_port *p, int family,
 	bpf_map_delete_elem(p->flows_fd, &k);
 }
 
+int xsk_port_ptype_add(struct xsk_port *p, uint16_t ethertype)
+{
+	uint32_t one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(p->skel->maps.hsk_ptypes),
+				   &ethertype, &one, BPF_ANY)
+		       ? -1
+		       : 0;
+}
+
+void xsk_port_ptype_del(struct xsk_port *p, uint16_t ethertype)
+{
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.hsk_ptypes), &ethertype);
+}
+
 bool xsk_frame_get(struct xsk_queue *q, uint64_t *addr)
 {
 	if (!q->nfree) {
@@ -385,13 +400,40 @@ void xsk_tx_kick(struct xsk_queue *q)
 		sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
-static struct xdp_sock *demux(struct xsk_port *p,
-			      const struct hsk_net_udp *pkt)
+static struct xdp_sock *demux_udp(struct xsk_port *p,
+				  const struct hsk_net_udp *pkt)
 {
 	for (struct xdp_sock *xs = p->socks; xs; xs = xdp_sock_next(xs))
 		if (xdp_sock_accepts(xs, pkt))
 			return xs;
 	return NULL;
+}
+
+static struct xdp_sock *demux_frame(struct xsk_port *p, uint16_t ethertype)
+{
+	for (struct xdp_sock *xs = p->socks; xs; xs = xdp_sock_next(xs))
+		if (xdp_sock_wants_frame(xs, ethertype))
+			return xs;
+	return NULL;
+}
+
+/*
+ * A frame both a packet socket and a UDP socket want: the UDP socket
+ * keeps the frame, the packet socket gets a copy (as the kernel clones).
+ */
+static void enqueue_copy(struct xsk_queue *q, struct xdp_sock *to,
+			 const struct rx_entry *e, struct xdp_sock *self)
+{
+	struct rx_entry c = *e;
+
+	if (!xsk_frame_get(q, &c.addr)) {
+		xdp_sock_count_drop(to, HSK_NET_OTHER);
+		return;
+	}
+	memcpy(xsk_frame_ptr(q, c.addr), xsk_frame_ptr(q, e->addr),
+	       e->frame_len);
+	if (!xdp_sock_enqueue(to, &c, to != self))
+		xsk_frame_put(q, c.addr);
 }
 
 static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
@@ -403,24 +445,33 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx,
 								  idx + i);
+		const uint8_t *frame = xsk_umem__get_data(q->area, d->addr);
+		struct xdp_sock *udp = NULL, *raw = NULL;
 		enum hsk_net_verdict v;
-		struct xdp_sock *to;
 
 		e.addr = d->addr;
 		e.queue = q->id;
 		e.frame_len = d->len;
 		e.ts_ns = hsk_ts_ns(now);
-		v = hsk_net_parse_udp(xsk_umem__get_data(q->area, d->addr),
-				      d->len, false, &e.pkt);
-		to = v == HSK_NET_MALFORMED ? NULL : demux(p, &e.pkt);
-		if (v == HSK_NET_UDP && to &&
-		    xdp_sock_enqueue(to, &e, to != self))
+		e.ethertype = 0;
+		if (d->len >= HSK_ETH_HLEN)
+			memcpy(&e.ethertype, frame + 12, 2);
+		raw = demux_frame(p, e.ethertype);
+		v = hsk_net_parse_udp(frame, d->len, false, &e.pkt);
+		if (v != HSK_NET_MALFORMED && v != HSK_NET_OTHER)
+			udp = demux_udp(p, &e.pkt);
+		if (raw && v == HSK_NET_UDP && udp)
+			enqueue_copy(q, raw, &e, self);
+		else if (raw && xdp_sock_enqueue(raw, &e, raw != self))
 			continue;
-		if (v != HSK_NET_UDP && to)
-			xdp_sock_count_drop(to, v);
-		else if (v != HSK_NET_UDP)
+		if (v == HSK_NET_UDP && udp &&
+		    xdp_sock_enqueue(udp, &e, udp != self))
+			continue;
+		if (v == HSK_NET_BAD_CSUM && udp)
+			xdp_sock_count_drop(udp, v);
+		else if (!raw && v != HSK_NET_UDP)
 			p->rx_malformed++;
-		else if (!to)
+		else if (!raw && !udp)
 			p->rx_unclaimed++;
 		xsk_frame_put(q, d->addr);
 	}

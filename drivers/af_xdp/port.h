@@ -69,7 +69,8 @@ struct rx_entry {
 	uint32_t queue;
 	uint32_t frame_len;
 	uint64_t ts_ns;
-	struct hsk_net_udp pkt;
+	uint16_t ethertype;   /* outer, network order */
+	struct hsk_net_udp pkt; /* for UDP sockets */
 };
 
 /* Takes a reference on the port of @ifindex, making it on first use.
@@ -82,6 +83,10 @@ int xsk_port_flow_add(struct xsk_port *p, int family,
 		      const union hsk_net_addr *addr, uint16_t port);
 void xsk_port_flow_del(struct xsk_port *p, int family,
 		       const union hsk_net_addr *addr, uint16_t port);
+
+/* Ethertype entries for AF_PACKET sockets (network order, 0: all). */
+int xsk_port_ptype_add(struct xsk_port *p, uint16_t ethertype);
+void xsk_port_ptype_del(struct xsk_port *p, uint16_t ethertype);
 
 /* Pulls every queue's RX ring into the sockets' queues, refills the fill
  * rings and reaps completions; port locked. @self is the caller's socket
@@ -106,6 +111,7 @@ void xsk_reap_completions(struct xsk_queue *q);
 
 /* Sockets' side, in af_xdp.c. */
 bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt);
+bool xdp_sock_wants_frame(struct xdp_sock *xs, uint16_t ethertype);
 bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e,
 		      bool wake);
 void xdp_sock_count_drop(struct xdp_sock *xs, enum hsk_net_verdict why);
