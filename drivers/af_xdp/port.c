@@ -458,7 +458,7 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 			memcpy(&e.ethertype, frame + 12, 2);
 		raw = demux_frame(p, e.ethertype);
 		v = hsk_net_parse_udp(frame, d->len, false, &e.pkt);
-		if (v != HSK_NET_MALFORMED && v != HSK_NET_OTHER)
+		if (e.pkt.addressed && v != HSK_NET_OTHER)
 			udp = demux_udp(p, &e.pkt);
 		if (raw && v == HSK_NET_UDP && udp)
 			enqueue_copy(q, raw, &e, self);
@@ -467,7 +467,7 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 		if (v == HSK_NET_UDP && udp &&
 		    xdp_sock_enqueue(udp, &e, udp != self))
 			continue;
-		if (v == HSK_NET_BAD_CSUM && udp)
+		if (v != HSK_NET_UDP && udp)
 			xdp_sock_count_drop(udp, v);
 		else if (!raw && v != HSK_NET_UDP)
 			p->rx_malformed++;

@@ -38,6 +38,8 @@ struct hsk_net_udp {
 	uint8_t ttl;            /* TTL or hop limit */
 	uint8_t tos;            /* TOS or traffic class */
 	bool has_vlan;
+	bool addressed;         /* family, addresses and ports were read,
+				 * even if the verdict is not HSK_NET_UDP */
 	uint16_t vlan_tci;
 	uint16_t l3_off;
 	uint16_t payload_off;

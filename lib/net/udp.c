@@ -103,8 +103,6 @@ static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
 	/* Shorter than the IP payload is legal: the kernel trims. */
 	if (ulen < HSK_UDP_HLEN || ulen > room)
 		return HSK_NET_MALFORMED;
-	memcpy(&out->sport, udp, 2);
-	memcpy(&out->dport, udp + 2, 2);
 	out->payload_len = ulen - HSK_UDP_HLEN;
 	memcpy(&check, udp + 6, 2);
 	if (!check)
@@ -125,6 +123,25 @@ static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
 	return HSK_NET_BAD_CSUM;
 }
 
+/*
+ * Reads who a datagram is from and to before checking it, so that a
+ * malformed or corrupt one can still be counted against its socket.
+ */
+static void identify(struct hsk_net_udp *out, int family, const uint8_t *src,
+		     const uint8_t *dst, const uint8_t *udp, const uint8_t *end)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	out->family = (uint8_t)family;
+	memcpy(&out->src, src, alen);
+	memcpy(&out->dst, dst, alen);
+	out->addressed = udp + 4 <= end;
+	if (out->addressed) {
+		memcpy(&out->sport, udp, 2);
+		memcpy(&out->dport, udp + 2, 2);
+	}
+}
+
 static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 				      bool csum_ok, struct hsk_net_udp *out)
 {
@@ -134,6 +151,8 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 	if (room < HSK_IP4_HLEN || ip[0] >> 4 != 4)
 		return HSK_NET_MALFORMED;
 	ihl = (ip[0] & 0xfu) * 4;
+	if (ip[9] == IPPROTO_UDP_)
+		identify(out, AF_INET, ip + 12, ip + 16, ip + ihl, ip + room);
 	if (ihl < HSK_IP4_HLEN)
 		return HSK_NET_MALFORMED;
 	tot = rd16(ip + 2);
@@ -146,11 +165,8 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 	if (ihl != HSK_IP4_HLEN || (frag & (IP4_MF | IP4_OFFSET)) ||
 	    ip[9] != IPPROTO_UDP_)
 		return HSK_NET_OTHER;
-	out->family = AF_INET;
 	out->tos = ip[1];
 	out->ttl = ip[8];
-	memcpy(&out->src.v4, ip + 12, 4);
-	memcpy(&out->dst.v4, ip + 16, 4);
 	return parse_udp_hdr(ip + ihl, tot - ihl, csum_ok, out);
 }
 
@@ -161,17 +177,15 @@ static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
 
 	if (room < HSK_IP6_HLEN || ip[0] >> 4 != 6)
 		return HSK_NET_MALFORMED;
-	plen = rd16(ip + 4);
-	if (plen > room - HSK_IP6_HLEN)
-		return HSK_NET_MALFORMED;
 	/* Extension headers (and jumbograms) are the kernel's job. */
 	if (ip[6] != IPPROTO_UDP_)
 		return HSK_NET_OTHER;
-	out->family = AF_INET6;
+	identify(out, AF_INET6, ip + 8, ip + 24, ip + HSK_IP6_HLEN, ip + room);
+	plen = rd16(ip + 4);
+	if (plen > room - HSK_IP6_HLEN)
+		return HSK_NET_MALFORMED;
 	out->tos = (uint8_t)(rd16(ip) >> 4);
 	out->ttl = ip[7];
-	memcpy(&out->src.v6, ip + 8, 16);
-	memcpy(&out->dst.v6, ip + 24, 16);
 	return parse_udp_hdr(ip + HSK_IP6_HLEN, plen, csum_ok, out);
 }
 
@@ -190,6 +204,7 @@ enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
 	type = rd16(p + 12);
 	out->has_vlan = false;
 	out->vlan_tci = 0;
+	out->addressed = false;
 	if (type == ETH_P_8021Q) {
 		if (len < HSK_ETH_HLEN + HSK_VLAN_HLEN)
 			return HSK_NET_MALFORMED;
