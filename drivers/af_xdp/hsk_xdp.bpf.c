@@ -42,6 +42,10 @@ struct {
 	__uint(max_entries, HSK_XDP_MAX_PTYPES);
 } hsk_ptypes SEC(".maps");
 
+/* The process that attached this instance: a later process that finds it
+ * attached and its owner gone may take its place. */
+const volatile __u32 hsk_owner_pid = 0;
+
 struct vlan_hdr {
 	__be16 tci;
 	__be16 proto;

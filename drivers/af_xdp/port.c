@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -82,14 +84,82 @@ static uint32_t rx_queue_count(const char *ifname)
 	return n ? n : 1;
 }
 
+/* The owner recorded in an attached hotsock program, 0 if it is not one. */
+static pid_t program_owner(__u32 prog_id)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info), map_ids[8], value[64];
+	pid_t owner = 0;
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+
+	if (fd < 0)
+		return 0;
+	info.nr_map_ids = 8;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    strcmp(info.name, "hsk_xdp_redirec")) /* BPF_OBJ_NAME_LEN cut */
+		goto out;
+	for (__u32 i = 0; i < info.nr_map_ids && i < 8; i++) {
+		struct bpf_map_info mi = { 0 };
+		__u32 ml = sizeof(mi), zero = 0;
+		int mfd = bpf_map_get_fd_by_id(map_ids[i]);
+
+		if (mfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &mi, &ml) &&
+		    strstr(mi.name, ".rodata") && mi.value_size <= sizeof(value) &&
+		    !bpf_map_lookup_elem(mfd, &zero, value))
+			owner = (pid_t)value[0];
+		close(mfd);
+	}
+out:
+	close(fd);
+	return owner;
+}
+
+/*
+ * A process that died without detaching leaves its program behind, which
+ * keeps the next one from attaching. Its sockets are gone, so its
+ * redirects already fall back to the kernel: take it off. A program whose
+ * owner lives, or that is not ours, is left alone.
+ */
+static bool clear_stale_program(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 ids[2];
+	bool cleared = false;
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return false;
+	ids[0] = q.drv_prog_id;
+	ids[1] = q.skb_prog_id;
+	for (int i = 0; i < 2; i++) {
+		pid_t owner = ids[i] ? program_owner(ids[i]) : 0;
+
+		if (owner <= 0 || owner == getpid() ||
+		    !(kill(owner, 0) && errno == ESRCH))
+			continue;
+		hsk_log(HSK_LOG_INFO,
+			"af_xdp: removing the program left by process %d",
+			(int)owner);
+		cleared |= !bpf_xdp_detach(ifindex,
+					   i ? XDP_FLAGS_SKB_MODE
+					     : XDP_FLAGS_DRV_MODE,
+					   NULL);
+	}
+	return cleared;
+}
+
 static int attach_program(struct xsk_port *p)
 {
 	static const int modes[] = { XDP_MODE_NATIVE, XDP_MODE_SKB };
+	bool retried = false;
 	int err = 0;
 
 	p->skel = hsk_xdp__open();
 	if (!p->skel)
 		return -errno;
+	p->skel->rodata->hsk_owner_pid = (__u32)getpid();
 	p->prog = xdp_program__from_bpf_obj(p->skel->obj, "xdp");
 	err = (int)libxdp_get_error(p->prog);
 	if (err) {
@@ -103,6 +173,10 @@ static int attach_program(struct xsk_port *p)
 			p->attach_mode = modes[i];
 			p->flows_fd = bpf_map__fd(p->skel->maps.hsk_flows);
 			return 0;
+		}
+		if (!retried && clear_stale_program(p->ifindex)) {
+			retried = true;
+			i--;
 		}
 	}
 	return err;
