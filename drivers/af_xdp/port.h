@@ -44,6 +44,7 @@ struct xsk_port {
 	char ifname[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint32_t mtu;
+	unsigned int csum;    /* HSK_NET_CSUM_* for the parser */
 	int refs;
 	pthread_mutex_t lock;
 	struct hsk_xdp *skel;

@@ -59,13 +59,23 @@ struct hsk_net_udp {
  * extension headers). Lengths are checked as the kernel checks them:
  * trailing Ethernet padding is allowed, a frame shorter than its headers
  * say is malformed. The IPv4 header checksum and the UDP checksum (zero
- * allowed only on IPv4) are verified unless @csum_ok says the device did.
- * A UDP checksum field holding just the pseudo-header sum is what a local
- * sender with checksum offload leaves in a frame that never crossed a
- * wire (veth): the kernel trusts it, and so does this.
+ * allowed only on IPv4) are verified, as @csum says:
  */
+enum {
+	/* The device verified both checksums: skip them. */
+	HSK_NET_CSUM_VERIFIED = 1u << 0,
+	/*
+	 * The link is local (veth): a sender with checksum offload leaves
+	 * just the pseudo-header sum in the UDP checksum field of a frame
+	 * that never crossed a wire, and the kernel trusts it through a flag
+	 * the frame no longer carries. Accept exactly that value too.
+	 */
+	HSK_NET_CSUM_LOCAL = 1u << 1,
+};
+
 enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
-				       bool csum_ok, struct hsk_net_udp *out);
+				       unsigned int csum,
+				       struct hsk_net_udp *out);
 
 /* Headers in front of the payload: what hsk_net_build_udp() needs. */
 struct hsk_net_flow {

@@ -91,7 +91,7 @@ uint32_t hsk_csum_pseudo(uint8_t family, const union hsk_net_addr *src,
 
 /* Checks the UDP header at @udp, inside an IP payload of @room bytes. */
 static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
-					  bool csum_ok,
+					  unsigned int csum,
 					  struct hsk_net_udp *out)
 {
 	uint16_t ulen, check, partial;
@@ -108,17 +108,14 @@ static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
 	if (!check)
 		/* No checksum: allowed on IPv4, never on IPv6 (RFC 8200). */
 		return out->family == AF_INET ? HSK_NET_UDP : HSK_NET_BAD_CSUM;
-	if (csum_ok)
+	if (csum & HSK_NET_CSUM_VERIFIED)
 		return HSK_NET_UDP;
 	pseudo = hsk_csum_pseudo(out->family, &out->src, &out->dst, ulen);
 	sum = hsk_csum_add(pseudo, udp, ulen);
 	if (hsk_csum_fold(sum) == 0)
 		return HSK_NET_UDP;
-	/* A local sender that offloads its checksum (CHECKSUM_PARTIAL, as
-	 * across a veth pair) leaves only the pseudo-header sum in the
-	 * field; the kernel trusts such frames, and so do we. */
 	partial = (uint16_t)~hsk_csum_fold(pseudo);
-	if (check == partial)
+	if ((csum & HSK_NET_CSUM_LOCAL) && check == partial)
 		return HSK_NET_UDP;
 	return HSK_NET_BAD_CSUM;
 }
@@ -127,23 +124,23 @@ static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
  * Reads who a datagram is from and to before checking it, so that a
  * malformed or corrupt one can still be counted against its socket.
  */
-static void identify(struct hsk_net_udp *out, int family, const uint8_t *src,
-		     const uint8_t *dst, const uint8_t *udp, const uint8_t *end)
+static void identify(struct hsk_net_udp *out, int family, const uint8_t *ip,
+		     uint32_t l4_off, uint32_t room)
 {
 	size_t alen = family == AF_INET ? 4 : 16;
 
 	out->family = (uint8_t)family;
-	memcpy(&out->src, src, alen);
-	memcpy(&out->dst, dst, alen);
-	out->addressed = udp + 4 <= end;
+	memcpy(&out->src, ip + (family == AF_INET ? 12 : 8), alen);
+	memcpy(&out->dst, ip + (family == AF_INET ? 16 : 24), alen);
+	out->addressed = l4_off + 4 <= room;
 	if (out->addressed) {
-		memcpy(&out->sport, udp, 2);
-		memcpy(&out->dport, udp + 2, 2);
+		memcpy(&out->sport, ip + l4_off, 2);
+		memcpy(&out->dport, ip + l4_off + 2, 2);
 	}
 }
 
 static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
-				      bool csum_ok, struct hsk_net_udp *out)
+				      unsigned int csum, struct hsk_net_udp *out)
 {
 	uint32_t ihl, tot;
 	uint16_t frag;
@@ -151,14 +148,15 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 	if (room < HSK_IP4_HLEN || ip[0] >> 4 != 4)
 		return HSK_NET_MALFORMED;
 	ihl = (ip[0] & 0xfu) * 4;
-	if (ip[9] == IPPROTO_UDP_)
-		identify(out, AF_INET, ip + 12, ip + 16, ip + ihl, ip + room);
 	if (ihl < HSK_IP4_HLEN)
 		return HSK_NET_MALFORMED;
+	if (ip[9] == IPPROTO_UDP_)
+		identify(out, AF_INET, ip, ihl, room);
 	tot = rd16(ip + 2);
 	if (tot < ihl || tot > room)
 		return HSK_NET_MALFORMED;
-	if (!csum_ok && hsk_csum_fold(hsk_csum_add(0, ip, ihl)) != 0)
+	if (!(csum & HSK_NET_CSUM_VERIFIED) &&
+	    hsk_csum_fold(hsk_csum_add(0, ip, ihl)) != 0)
 		return HSK_NET_BAD_CSUM;
 	frag = rd16(ip + 6);
 	/* Options, fragments and other protocols are the kernel's job. */
@@ -167,11 +165,11 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 		return HSK_NET_OTHER;
 	out->tos = ip[1];
 	out->ttl = ip[8];
-	return parse_udp_hdr(ip + ihl, tot - ihl, csum_ok, out);
+	return parse_udp_hdr(ip + ihl, tot - ihl, csum, out);
 }
 
 static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
-				      bool csum_ok, struct hsk_net_udp *out)
+				      unsigned int csum, struct hsk_net_udp *out)
 {
 	uint32_t plen;
 
@@ -180,23 +178,25 @@ static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
 	/* Extension headers (and jumbograms) are the kernel's job. */
 	if (ip[6] != IPPROTO_UDP_)
 		return HSK_NET_OTHER;
-	identify(out, AF_INET6, ip + 8, ip + 24, ip + HSK_IP6_HLEN, ip + room);
+	identify(out, AF_INET6, ip, HSK_IP6_HLEN, room);
 	plen = rd16(ip + 4);
 	if (plen > room - HSK_IP6_HLEN)
 		return HSK_NET_MALFORMED;
 	out->tos = (uint8_t)(rd16(ip) >> 4);
 	out->ttl = ip[7];
-	return parse_udp_hdr(ip + HSK_IP6_HLEN, plen, csum_ok, out);
+	return parse_udp_hdr(ip + HSK_IP6_HLEN, plen, csum, out);
 }
 
 enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
-				       bool csum_ok, struct hsk_net_udp *out)
+				       unsigned int csum, struct hsk_net_udp *out)
 {
 	const uint8_t *p = frame;
 	uint32_t l3 = HSK_ETH_HLEN;
 	uint16_t type;
 	enum hsk_net_verdict v;
 
+	/* Set before any return: callers read it whatever the verdict. */
+	out->addressed = false;
 	if (len < HSK_ETH_HLEN)
 		return HSK_NET_MALFORMED;
 	memcpy(out->dst_mac, p, 6);
@@ -204,7 +204,6 @@ enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
 	type = rd16(p + 12);
 	out->has_vlan = false;
 	out->vlan_tci = 0;
-	out->addressed = false;
 	if (type == ETH_P_8021Q) {
 		if (len < HSK_ETH_HLEN + HSK_VLAN_HLEN)
 			return HSK_NET_MALFORMED;
@@ -215,9 +214,9 @@ enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
 	}
 	out->l3_off = (uint16_t)l3;
 	if (type == ETH_P_IPV4)
-		v = parse_ip4(p + l3, len - l3, csum_ok, out);
+		v = parse_ip4(p + l3, len - l3, csum, out);
 	else if (type == ETH_P_IPV6)
-		v = parse_ip6(p + l3, len - l3, csum_ok, out);
+		v = parse_ip6(p + l3, len - l3, csum, out);
 	else
 		return HSK_NET_OTHER;
 	if (v == HSK_NET_UDP)
