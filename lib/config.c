@@ -86,6 +86,16 @@ static int check_range(const char *what, unsigned long long v,
 	return -1;
 }
 
+/* A switch: code option (1 on, -1 off) over variable ("0" off) over off. */
+static bool bool_setting(const char *var, int from_code)
+{
+	const char *env = getenv(var);
+
+	if (from_code)
+		return from_code > 0;
+	return env && *env && strcmp(env, "0") != 0;
+}
+
 /* An unsigned setting: code option (non-zero) over variable over default. */
 static int uint_setting(const char *var, unsigned int from_code,
 			unsigned int lo, unsigned int hi, unsigned int def,
@@ -112,7 +122,6 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 	int r;
 
 	c->backend = "auto";
-	c->strict = false;
 	c->packet_ring_size = HSK_DEFAULT_RING_SIZE;
 	c->log_level = HSK_LOG_WARN;
 
@@ -129,11 +138,9 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 		}
 	}
 
-	env = getenv("HOTSOCK_STRICT");
-	if (env && *env)
-		c->strict = strcmp(env, "0") != 0;
-	if (o && o->strict)
-		c->strict = o->strict > 0;
+	c->strict = bool_setting("HOTSOCK_STRICT", o ? o->strict : 0);
+	c->packet_exclusive = bool_setting("HOTSOCK_PACKET_EXCLUSIVE",
+					   o ? o->packet_exclusive : 0);
 
 	r = env_size("HOTSOCK_LOG_LEVEL", &v);
 	if (r < 0)

@@ -80,6 +80,14 @@ struct timespec;
  *   busy_poll_us     HOTSOCK_BUSY_POLL      spin this long before sleeping in
  *                                           a wait, and set SO_BUSY_POLL /
  *                                           SO_PREFER_BUSY_POLL (default 0)
+ *   packet_exclusive HOTSOCK_PACKET_EXCLUSIVE  1: an AF_PACKET socket on
+ *                                           af_xdp takes its frames through
+ *                                           the XSK, away from the kernel and
+ *                                           its other sockets (a dedicated
+ *                                           capture interface); -1 or unset:
+ *                                           the kernel keeps every frame and
+ *                                           the socket receives its copies,
+ *                                           sending through the XSK
  */
 struct hsk_opts {
 	size_t sz;
@@ -93,6 +101,7 @@ struct hsk_opts {
 	unsigned int queues;
 	unsigned int ring_size;
 	unsigned int busy_poll_us;
+	int packet_exclusive;
 };
 
 #define HSK_OPTS(name, ...)                                                    \

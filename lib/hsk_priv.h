@@ -169,6 +169,7 @@ struct hsk_config {
 	unsigned int queues;   /* 0: all */
 	unsigned int ring_size;
 	unsigned int busy_poll_us;
+	bool packet_exclusive;
 };
 
 int hsk_config_get(struct hsk_config *out);

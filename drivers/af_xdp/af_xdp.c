@@ -31,7 +31,10 @@
 #include "neigh.h"
 #include "port.h"
 
-#define RXQ_SIZE 1024u     /* datagrams waiting per socket */
+#define RXQ_SIZE 1024u     /* datagrams waiting per socket, at most */
+/* What a queued datagram costs against SO_RCVBUF besides its bytes: close
+ * to the kernel's skb overhead, so the same buffer holds about as much. */
+#define RX_OVERHEAD 256u
 #define MAX_GROUPS 20      /* as the kernel's default igmp_max_memberships */
 #define SHADOW_EVERY 64u   /* fast deliveries between shadow checks */
 #define TX_BATCH 64u
@@ -44,6 +47,7 @@ enum {
 	RX_PKTINFO = 1 << 3,
 	RX_TTL = 1 << 4,
 	RX_TOS = 1 << 5,
+	RX_AUXDATA = 1 << 6,
 };
 
 struct mcast_group {
@@ -56,6 +60,8 @@ struct xdp_sock {
 	struct xsk_port *port;      /* NULL: kernel path only */
 	bool decided;               /* engaged, or fell back for good */
 	bool packet;                /* AF_PACKET, else UDP */
+	bool exclusive;             /* packet: takes its frames from the
+				     * kernel (HOTSOCK_PACKET_EXCLUSIVE) */
 	uint16_t ptype;             /* packet: ethertype taken, 0 for all */
 	int family;
 	union hsk_net_addr laddr;
@@ -67,6 +73,8 @@ struct xdp_sock {
 	uint32_t rscope;
 	struct rx_entry *rxq;
 	uint32_t head, tail;        /* free-running, masked by RXQ_SIZE */
+	uint32_t rx_bytes;          /* queued, as sk_rmem_alloc */
+	uint32_t rcvbuf;            /* SO_RCVBUF, mirrored */
 	uint32_t rx_drops;          /* for SO_RXQ_OVFL, as sk_drops */
 	int efd;                    /* wakes a waiter another thread fed */
 	int waiting;
@@ -116,7 +124,8 @@ static bool is_multicast(int family, const union hsk_net_addr *a)
 
 bool xdp_sock_wants_frame(struct xdp_sock *xs, uint16_t ethertype)
 {
-	return xs->packet && (!xs->ptype || xs->ptype == ethertype);
+	return xs->packet && xs->exclusive &&
+	       (!xs->ptype || xs->ptype == ethertype);
 }
 
 bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt)
@@ -139,11 +148,13 @@ bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e,
 {
 	uint64_t one = 1;
 
-	if (xs->tail - xs->head == RXQ_SIZE) {
+	/* The kernel's rule: a socket over its receive buffer drops. */
+	if (xs->tail - xs->head == RXQ_SIZE || xs->rx_bytes > xs->rcvbuf) {
 		xs->rx_drops++;
-		hsk_count(&xs->s->stats.rx_drop_no_buffer, 1);
+		hsk_count(&xs->s->stats.rx_drop_kernel, 1);
 		return false;
 	}
+	xs->rx_bytes += e->frame_len + RX_OVERHEAD;
 	xs->rxq[xs->tail++ & (RXQ_SIZE - 1)] = *e;
 	if (wake && xs->waiting)
 		(void)!write(xs->efd, &one, sizeof(one));
@@ -190,7 +201,10 @@ static void mirror_options(struct xdp_sock *xs)
 	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
 		    v4 ? IP_RECVTOS : IPV6_RECVTCLASS))
 		f |= RX_TOS;
+	if (xs->packet && opt_int(fd, SOL_PACKET, PACKET_AUXDATA))
+		f |= RX_AUXDATA;
 	xs->rx_flags = f;
+	xs->rcvbuf = (uint32_t)opt_int(fd, SOL_SOCKET, SO_RCVBUF);
 	xs->ttl = (uint8_t)opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
 				   v4 ? IP_TTL : IPV6_UNICAST_HOPS);
 	xs->tos = (uint8_t)opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
@@ -392,9 +406,9 @@ static void register_sock(struct xdp_sock *xs)
 	pthread_mutex_lock(&xs->port->lock);
 	xs->next = xs->port->socks;
 	xs->port->socks = xs;
-	if (xs->packet)
+	if (xs->packet && xs->exclusive)
 		xsk_port_ptype_add(xs->port, xs->ptype);
-	else
+	else if (!xs->packet)
 		flows(xs, true);
 	pthread_mutex_unlock(&xs->port->lock);
 }
@@ -424,6 +438,7 @@ static int engage(struct xdp_sock *xs)
 		ifindex = pick_ifindex(xs, &c, &why);
 	}
 	xs->decided = true;
+	xs->exclusive = xs->packet && c.packet_exclusive;
 	if (ifindex) {
 		xs->port = xsk_port_get(ifindex, &c);
 		why = "the interface cannot run AF_XDP (see the log above)";
@@ -444,10 +459,12 @@ static int engage(struct xdp_sock *xs)
 	return 0;
 }
 
+static void rx_pop(struct xdp_sock *xs);
+
 static bool ptype_shared(struct xsk_port *p, uint16_t ptype)
 {
 	for (struct xdp_sock *o = p->socks; o; o = o->next)
-		if (o->packet && o->ptype == ptype)
+		if (o->packet && o->exclusive && o->ptype == ptype)
 			return true;
 	return false;
 }
@@ -465,13 +482,10 @@ static void disengage(struct xdp_sock *xs)
 	*pp = xs->next;
 	if (!xs->packet)
 		flows(xs, false);
-	else if (!ptype_shared(p, xs->ptype))
+	else if (xs->exclusive && !ptype_shared(p, xs->ptype))
 		xsk_port_ptype_del(p, xs->ptype);
-	while (xs->head != xs->tail) {
-		struct rx_entry *e = &xs->rxq[xs->head++ & (RXQ_SIZE - 1)];
-
-		xsk_frame_put(&p->q[e->queue], e->addr);
-	}
+	while (xs->head != xs->tail)
+		rx_pop(xs);
 	pthread_mutex_unlock(&p->lock);
 	xs->port = NULL;
 	xsk_port_put(p);
@@ -710,7 +724,18 @@ static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
 		hsk_put_cmsg(&w, SOL_SOCKET, SO_RXQ_OVFL, &xs->rx_drops,
 			     sizeof(xs->rx_drops));
 	if (xs->packet) {
-		/* PACKET_AUXDATA is not produced on this path yet. */
+		if (xs->rx_flags & RX_AUXDATA) {
+			uint32_t len, off = entry_data(xs, e, &len);
+			struct tpacket_auxdata aux = {
+				.tp_status = TP_STATUS_USER,
+				.tp_len = e->frame_len - off,
+				.tp_snaplen = e->frame_len - off,
+				.tp_net = (uint16_t)(off ? 0 : HSK_ETH_HLEN),
+			};
+
+			hsk_put_cmsg(&w, SOL_PACKET, PACKET_AUXDATA, &aux,
+				     sizeof(aux));
+		}
 	} else if (xs->family == AF_INET) {
 		int ttl = pkt->ttl;
 
@@ -756,9 +781,18 @@ static struct rx_entry *rx_head(struct xdp_sock *xs)
 				    : &xs->rxq[xs->head & (RXQ_SIZE - 1)];
 }
 
-static void rx_pop(struct xdp_sock *xs)
+/* Takes the head entry off the queue; its frame is the caller's. */
+static struct rx_entry *rx_take(struct xdp_sock *xs)
 {
 	struct rx_entry *e = &xs->rxq[xs->head++ & (RXQ_SIZE - 1)];
+
+	xs->rx_bytes -= e->frame_len + RX_OVERHEAD;
+	return e;
+}
+
+static void rx_pop(struct xdp_sock *xs)
+{
+	struct rx_entry *e = rx_take(xs);
 
 	xsk_frame_put(&xs->port->q[e->queue], e->addr);
 }
@@ -1175,12 +1209,66 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 
 #define COOKIE_QUEUE_SHIFT 48
 
+/*
+ * Datagrams the kernel delivered (fragments, and every frame of a shared
+ * packet socket) are lent in UMEM frames like the rest: one recvmmsg(2)
+ * into up to @n free frames of queue 0. Port locked.
+ */
+static int rx_from_shadow(struct xdp_sock *xs, struct hsk_buf *b,
+			  uint64_t *cookie, unsigned int n)
+{
+	struct xsk_queue *q = &xs->port->q[0];
+	struct mmsghdr mm[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	uint64_t addr[TX_BATCH];
+	struct timespec now;
+	unsigned int k;
+	int r;
+
+	if (n > TX_BATCH)
+		n = TX_BATCH;
+	for (k = 0; k < n && xsk_frame_get(q, &addr[k]); k++) {
+		iov[k] = (struct iovec){ xsk_frame_ptr(q, addr[k]),
+					 XSK_FRAME_SIZE };
+		mm[k].msg_hdr = (struct msghdr){
+			.msg_name = &b[k].addr,
+			.msg_namelen = sizeof(b[k].addr),
+			.msg_iov = &iov[k],
+			.msg_iovlen = 1,
+		};
+	}
+	/* MSG_TRUNC: msg_len is the datagram's true length. */
+	r = k ? recvmmsg(xs->s->fd, mm, k, MSG_DONTWAIT | MSG_TRUNC, NULL) : 0;
+	if (r < 0 && errno == EAGAIN)
+		r = 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (unsigned int i = 0; i < k; i++) {
+		if ((int)i >= r) {
+			xsk_frame_put(q, addr[i]);
+			continue;
+		}
+		b[i].data = iov[i].iov_base;
+		b[i].orig_len = mm[i].msg_len;
+		b[i].len = mm[i].msg_len < XSK_FRAME_SIZE ? mm[i].msg_len
+							  : XSK_FRAME_SIZE;
+		b[i].capacity = b[i].len;
+		b[i].flags = b[i].len < b[i].orig_len ? HSK_BUF_TRUNC : 0;
+		b[i].ts_ns = hsk_ts_ns(&now);
+		b[i].addrlen = mm[i].msg_hdr.msg_namelen;
+		cookie[i] = addr[i];
+	}
+	if (r > 0)
+		hsk_count(&xs->s->stats.rx_kernel_path, (uint64_t)r);
+	return r;
+}
+
 static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
 			uint64_t *cookie, unsigned int n)
 {
 	struct xdp_sock *xs = s->priv;
 	struct rx_entry *e;
 	unsigned int i = 0;
+	int r;
 
 	/* Unbound: nothing can have arrived yet. */
 	if (!xs->port)
@@ -1197,11 +1285,16 @@ static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
 		b[i].ts_ns = e->ts_ns;
 		b[i].addrlen = entry_addr(xs, e, &b[i].addr);
 		cookie[i] = e->addr | (uint64_t)e->queue << COOKIE_QUEUE_SHIFT;
-		xs->head++;
+		rx_take(xs);
 	}
-	pthread_mutex_unlock(&xs->port->lock);
 	hsk_count(&s->stats.rx_fast_path, i);
-	return (int)i;
+	if (i) {
+		pthread_mutex_unlock(&xs->port->lock);
+		return (int)i;
+	}
+	r = rx_from_shadow(xs, b, cookie, n);
+	pthread_mutex_unlock(&xs->port->lock);
+	return r;
 }
 
 static void frames_put(struct hsk_sock *s, const uint64_t *cookie,

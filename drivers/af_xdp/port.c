@@ -491,31 +491,45 @@ static struct xdp_sock *demux_udp(struct xsk_port *p,
 	return NULL;
 }
 
-static struct xdp_sock *demux_frame(struct xsk_port *p, uint16_t ethertype)
-{
-	for (struct xdp_sock *xs = p->socks; xs; xs = xdp_sock_next(xs))
-		if (xdp_sock_wants_frame(xs, ethertype))
-			return xs;
-	return NULL;
-}
-
 /*
- * A frame both a packet socket and a UDP socket want: the UDP socket
- * keeps the frame, the packet socket gets a copy (as the kernel clones).
+ * Every packet socket but the first that wants a frame gets a copy, as the
+ * kernel clones a frame for each tap; the first gets the frame itself
+ * unless a UDP socket keeps it.
  */
-static void enqueue_copy(struct xsk_queue *q, struct xdp_sock *to,
+static bool enqueue_copy(struct xsk_queue *q, struct xdp_sock *to,
 			 const struct rx_entry *e, struct xdp_sock *self)
 {
 	struct rx_entry c = *e;
 
 	if (!xsk_frame_get(q, &c.addr)) {
 		xdp_sock_count_drop(to, HSK_NET_OTHER);
-		return;
+		return false;
 	}
 	memcpy(xsk_frame_ptr(q, c.addr), xsk_frame_ptr(q, e->addr),
 	       e->frame_len);
-	if (!xdp_sock_enqueue(to, &c, to != self))
-		xsk_frame_put(q, c.addr);
+	if (xdp_sock_enqueue(to, &c, to != self))
+		return true;
+	xsk_frame_put(q, c.addr);
+	return false;
+}
+
+/* Hands the frame to the packet sockets that want it; true when one of
+ * them kept the frame itself. */
+static bool to_packet_sockets(struct xsk_port *p, struct xsk_queue *q,
+			      const struct rx_entry *e, bool udp_keeps,
+			      struct xdp_sock *self)
+{
+	bool kept = false;
+
+	for (struct xdp_sock *xs = p->socks; xs; xs = xdp_sock_next(xs)) {
+		if (!xdp_sock_wants_frame(xs, e->ethertype))
+			continue;
+		if (udp_keeps || kept)
+			enqueue_copy(q, xs, e, self);
+		else
+			kept = xdp_sock_enqueue(xs, e, xs != self);
+	}
+	return kept;
 }
 
 static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
@@ -528,7 +542,7 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx,
 								  idx + i);
 		const uint8_t *frame = xsk_umem__get_data(q->area, d->addr);
-		struct xdp_sock *udp = NULL, *raw = NULL;
+		struct xdp_sock *udp = NULL;
 		enum hsk_net_verdict v;
 
 		e.addr = d->addr;
@@ -538,22 +552,19 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 		e.ethertype = 0;
 		if (d->len >= HSK_ETH_HLEN)
 			memcpy(&e.ethertype, frame + 12, 2);
-		raw = demux_frame(p, e.ethertype);
 		v = hsk_net_parse_udp(frame, d->len, p->csum, &e.pkt);
 		if (e.pkt.addressed && v != HSK_NET_OTHER)
 			udp = demux_udp(p, &e.pkt);
-		if (raw && v == HSK_NET_UDP && udp)
-			enqueue_copy(q, raw, &e, self);
-		else if (raw && xdp_sock_enqueue(raw, &e, raw != self))
+		if (to_packet_sockets(p, q, &e, v == HSK_NET_UDP && udp, self))
 			continue;
 		if (v == HSK_NET_UDP && udp &&
 		    xdp_sock_enqueue(udp, &e, udp != self))
 			continue;
 		if (v != HSK_NET_UDP && udp)
 			xdp_sock_count_drop(udp, v);
-		else if (!raw && v != HSK_NET_UDP)
+		else if (v == HSK_NET_MALFORMED || v == HSK_NET_BAD_CSUM)
 			p->rx_malformed++;
-		else if (!raw && !udp)
+		else if (!udp)
 			p->rx_unclaimed++;
 		xsk_frame_put(q, d->addr);
 	}
