@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * What the AF_XDP fast path promises beyond the conformance suite: traffic
+ * goes through it (the counters say so), traffic it does not claim still
+ * reaches the kernel, what it cannot handle arrives through the kernel,
+ * and malformed frames are counted and dropped, never delivered.
+ */
+#include <arpa/inet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hsk_test.h"
+
+static void stats_of(int fd, struct hsk_stats *st)
+{
+	cr_assert_ok(hsk_stats(fd, st, sizeof(*st)));
+}
+
+/* Receives exactly @len bytes on @fd (timeout mode asserted). */
+static void recv_exactly(int fd, size_t len)
+{
+	char buf[65536];
+	ssize_t r = hsk_recv(fd, buf, sizeof(buf), 0);
+
+	cr_assert_eq(r, (ssize_t)len, "hsk_recv: %zd (%s)", r,
+		     r < 0 ? strerror(errno) : "length");
+}
+
+FAMILY_TEST(xdp, datagrams_from_the_peer_take_the_fast_path)
+{
+	struct tst_pair p;
+	struct hsk_stats st;
+	char msg[64];
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 5.0);
+	for (int i = 0; i < 10; i++) {
+		tst_fill(msg, sizeof(msg), (unsigned int)i);
+		tst_peer_send(&p, msg, sizeof(msg));
+		recv_exactly(p.fd, sizeof(msg));
+	}
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_fast_path, 10, "rx_fast_path %llu",
+		     (unsigned long long)st.rx_fast_path);
+	cr_assert_eq(st.rx_kernel_path, 0);
+	tst_pair_close(&p);
+}
+
+FAMILY_TEST(xdp, sends_to_a_known_neighbour_take_the_fast_path)
+{
+	struct tst_pair p;
+	struct hsk_stats st;
+	char msg[64], buf[128];
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 5.0);
+	/* The peer's first datagram makes the kernel learn its address. */
+	tst_peer_send(&p, "hello", 5);
+	recv_exactly(p.fd, 5);
+	for (int i = 0; i < 10; i++) {
+		tst_fill(msg, sizeof(msg), (unsigned int)i);
+		cr_assert_eq(hsk_sendto(p.fd, msg, sizeof(msg), 0,
+					(struct sockaddr *)&p.remote, p.len),
+			     (ssize_t)sizeof(msg));
+		cr_assert_eq(tst_kernel_recv(p.peer, buf, sizeof(buf), 2000,
+					     NULL, NULL),
+			     (ssize_t)sizeof(msg));
+		tst_fill(buf + sizeof(msg), sizeof(msg), (unsigned int)i);
+		cr_assert_arr_eq(buf, buf + sizeof(msg), sizeof(msg));
+	}
+	stats_of(p.fd, &st);
+	cr_assert_geq(st.tx_fast_path, 9, "tx_fast_path %llu",
+		      (unsigned long long)st.tx_fast_path);
+	tst_pair_close(&p);
+}
+
+FAMILY_TEST(xdp, a_kernel_socket_on_another_port_still_receives)
+{
+	struct tst_pair p;
+	struct sockaddr_storage other;
+	socklen_t len = tst_addr(family, TST_LOCAL, TST_PORT_LOCAL + 10,
+				 &other);
+	int k = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char buf[64];
+
+	tst_pair_open(&p, family, false, false);
+	cr_assert_geq(k, 0);
+	cr_assert_ok(bind(k, (struct sockaddr *)&other, len));
+	tst_kernel_sendto(p.peer, "kernel", 6, &other, len);
+	cr_assert_eq(tst_kernel_recv(k, buf, sizeof(buf), 2000, NULL, NULL), 6);
+	close(k);
+	tst_pair_close(&p);
+}
+
+NET_TEST(xdp4, ping_to_the_local_address_is_answered)
+{
+	struct tst_pair p;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	cr_assert_eq(topo_run_peer(&tst_topo, "ping -c 1 -W 2 %s >/dev/null",
+				   TOPO_IP4_LOCAL),
+		     0);
+	tst_pair_close(&p);
+}
+
+NET_TEST(xdp6, ping_to_the_local_address_is_answered)
+{
+	struct tst_pair p;
+
+	tst_pair_open(&p, AF_INET6, false, false);
+	cr_assert_eq(topo_run_peer(&tst_topo,
+				   "ping -6 -c 1 -W 2 %s >/dev/null",
+				   TOPO_IP6_LOCAL),
+		     0);
+	tst_pair_close(&p);
+}
+
+FAMILY_TEST(xdp, a_fragmented_datagram_arrives_whole_by_the_kernel)
+{
+	static char msg[4000], buf[8000];
+	struct tst_pair p;
+	struct hsk_stats st;
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_fill(msg, sizeof(msg), 42);
+	tst_peer_send(&p, msg, sizeof(msg));
+	cr_assert_eq(hsk_recv(p.fd, buf, sizeof(buf), 0), (ssize_t)sizeof(msg));
+	cr_assert_arr_eq(buf, msg, sizeof(msg));
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_kernel_path, 1);
+	tst_pair_close(&p);
+}
+
+FAMILY_TEST(xdp, a_datagram_above_the_mtu_leaves_whole_by_the_kernel)
+{
+	static char msg[4000], buf[8000];
+	struct tst_pair p;
+	struct hsk_stats st;
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_peer_send(&p, "hello", 5);
+	recv_exactly(p.fd, 5);
+	tst_fill(msg, sizeof(msg), 7);
+	cr_assert_eq(hsk_sendto(p.fd, msg, sizeof(msg), 0,
+				(struct sockaddr *)&p.remote, p.len),
+		     (ssize_t)sizeof(msg));
+	cr_assert_eq(tst_kernel_recv(p.peer, buf, sizeof(buf), 2000, NULL,
+				     NULL),
+		     (ssize_t)sizeof(msg));
+	cr_assert_arr_eq(buf, msg, sizeof(msg));
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.tx_kernel_path, 1);
+	tst_pair_close(&p);
+}
+
+/* ---- malformed frames, sent raw by the peer ------------------------- */
+
+/* The Internet checksum, written independently of lib/net. */
+static uint16_t ref_csum(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+enum damage {
+	GOOD,
+	IP_LENGTH_BEYOND_FRAME,
+	UDP_LENGTH_BEYOND_IP,
+	BAD_UDP_CHECKSUM,
+	BAD_IP_CHECKSUM,
+	IHL_BELOW_FIVE,
+	TRUNCATED_UDP_HEADER,
+};
+
+/* An IPv4 UDP frame from the peer to the local socket, damaged as told. */
+static size_t ip4_frame(uint8_t *f, enum damage dmg, const char *payload,
+			size_t plen)
+{
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint16_t tot = (uint16_t)(20 + 8 + plen), ulen = (uint16_t)(8 + plen);
+	uint8_t pseudo[12];
+	uint32_t sum = 0;
+	uint16_t c;
+
+	memcpy(f, tst_topo.mac_local, 6);
+	memcpy(f + 6, tst_topo.mac_peer, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &tst_topo.ip4_peer, 4);
+	memcpy(ip + 16, &tst_topo.ip4_local, 4);
+	udp[0] = TST_PORT_PEER >> 8;
+	udp[1] = TST_PORT_PEER & 0xff;
+	udp[2] = TST_PORT_LOCAL >> 8;
+	udp[3] = TST_PORT_LOCAL & 0xff;
+	udp[6] = udp[7] = 0;
+	memcpy(udp + 8, payload, plen);
+	if (dmg == IP_LENGTH_BEYOND_FRAME)
+		tot += 100;
+	if (dmg == UDP_LENGTH_BEYOND_IP)
+		ulen += 10;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
+	if (dmg == IHL_BELOW_FIVE)
+		ip[0] = 0x44;
+	c = ref_csum(ip, 20, 0);
+	if (dmg == BAD_IP_CHECKSUM)
+		c ^= 0x5555;
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_UDP;
+	pseudo[10] = (uint8_t)((8 + plen) >> 8);
+	pseudo[11] = (uint8_t)(8 + plen);
+	for (size_t i = 0; i < sizeof(pseudo); i += 2)
+		sum += (uint32_t)(pseudo[i] << 8 | pseudo[i + 1]);
+	c = ref_csum(udp, 8 + plen, sum);
+	if (dmg == BAD_UDP_CHECKSUM)
+		c ^= 0x1234;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	if (dmg == TRUNCATED_UDP_HEADER)
+		return 14 + 20 + 5;
+	return 14 + 20 + 8 + plen;
+}
+
+static void send_damaged(int raw, enum damage dmg, const char *payload)
+{
+	uint8_t f[256];
+	size_t len = ip4_frame(f, dmg, payload, strlen(payload));
+
+	cr_assert_eq(send(raw, f, len, 0), (ssize_t)len, "raw send: %s",
+		     strerror(errno));
+}
+
+/* Sends @dmg then a good datagram: only the good one may arrive. */
+static void damaged_is_dropped(enum damage dmg, bool counted_by_us,
+			       bool checksum)
+{
+	struct tst_pair p;
+	struct hsk_stats st;
+	char buf[256];
+	int raw;
+	ssize_t r;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	/* Learn the route both ways first: a normal exchange. */
+	tst_peer_send(&p, "hello", 5);
+	recv_exactly(p.fd, 5);
+	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IP);
+	send_damaged(raw, dmg, "damaged");
+	send_damaged(raw, GOOD, "good");
+	r = hsk_recv(p.fd, buf, sizeof(buf), 0);
+	cr_assert_eq(r, 4, "got %zd bytes: the damaged frame came through", r);
+	cr_assert_arr_eq(buf, "good", 4);
+	stats_of(p.fd, &st);
+	if (counted_by_us && checksum)
+		cr_assert_eq(st.rx_drop_checksum, 1);
+	else if (counted_by_us)
+		cr_assert_eq(st.rx_drop_malformed, 1);
+	close(raw);
+	tst_pair_close(&p);
+}
+
+NET_TEST(xdp4, ip_length_beyond_the_frame_is_counted_and_dropped)
+{
+	damaged_is_dropped(IP_LENGTH_BEYOND_FRAME, true, false);
+}
+
+NET_TEST(xdp4, udp_length_beyond_the_ip_payload_is_counted_and_dropped)
+{
+	damaged_is_dropped(UDP_LENGTH_BEYOND_IP, true, false);
+}
+
+NET_TEST(xdp4, a_bad_udp_checksum_is_counted_and_dropped)
+{
+	damaged_is_dropped(BAD_UDP_CHECKSUM, true, true);
+}
+
+NET_TEST(xdp4, a_bad_ip_header_checksum_is_counted_and_dropped)
+{
+	damaged_is_dropped(BAD_IP_CHECKSUM, true, true);
+}
+
+/* The program passes these to the kernel, which drops them itself. */
+NET_TEST(xdp4, an_ihl_below_five_never_reaches_the_socket)
+{
+	damaged_is_dropped(IHL_BELOW_FIVE, false, false);
+}
+
+NET_TEST(xdp4, a_truncated_udp_header_never_reaches_the_socket)
+{
+	damaged_is_dropped(TRUNCATED_UDP_HEADER, false, false);
+}
+
+/* ---- a sustained run ------------------------------------------------- */
+
+#define RUN_COUNT 1000000u
+#define RUN_BATCH 32u
+#define RUN_SIZE 64u
+
+struct run {
+	struct tst_pair *p;
+	unsigned int sent;
+};
+
+/* Sequence number, then bytes derived from it, then a check sum. */
+static void run_payload(uint8_t *b, uint32_t seq)
+{
+	uint32_t sum = 0;
+
+	memcpy(b, &seq, 4);
+	for (unsigned int i = 4; i < RUN_SIZE - 4; i++) {
+		b[i] = (uint8_t)(seq * 31 + i);
+		sum += b[i];
+	}
+	memcpy(b + RUN_SIZE - 4, &sum, 4);
+}
+
+static void *run_sender(void *arg)
+{
+	struct run *r = arg;
+	static uint8_t bufs[RUN_BATCH][RUN_SIZE];
+	struct mmsghdr mm[RUN_BATCH];
+	struct iovec iov[RUN_BATCH];
+
+	/* Paced below what one receiver core drains, with sanitizers on:
+	 * the test is about loss, not speed. */
+	for (uint32_t seq = 0; seq < RUN_COUNT;) {
+		unsigned int n = 0;
+
+		for (; n < RUN_BATCH && seq + n < RUN_COUNT; n++) {
+			run_payload(bufs[n], seq + n);
+			iov[n] = (struct iovec){ bufs[n], RUN_SIZE };
+			mm[n] = (struct mmsghdr){
+				.msg_hdr = { .msg_name = &r->p->local,
+					     .msg_namelen = r->p->len,
+					     .msg_iov = &iov[n],
+					     .msg_iovlen = 1 } };
+		}
+		int k = sendmmsg(r->p->peer, mm, n, 0);
+
+		if (k <= 0)
+			continue;
+		seq += (uint32_t)k;
+		r->sent = seq;
+		if (!(seq % 512))
+			usleep(4000);
+	}
+	return NULL;
+}
+
+Test(xdp4, a_million_datagrams_arrive_none_lost_duplicated_or_corrupted,
+     .init = tst_topo_init, .fini = tst_topo_fini, .timeout = 240.0)
+{
+	static uint8_t seen[RUN_COUNT];
+	struct hsk_buf b[64];
+	struct tst_pair p;
+	struct run r = { &p, 0 };
+	pthread_t th;
+	unsigned int got = 0;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	cr_assert_ok(pthread_create(&th, NULL, run_sender, &r));
+	while (got < RUN_COUNT) {
+		int n = hsk_recv_zc(p.fd, b, 64, 0);
+
+		cr_assert_gt(n, 0, "after %u datagrams: %s", got,
+			     strerror(errno));
+		for (int i = 0; i < n; i++) {
+			uint8_t want[RUN_SIZE];
+			uint32_t seq;
+
+			cr_assert_eq(b[i].len, RUN_SIZE);
+			memcpy(&seq, b[i].data, 4);
+			cr_assert_lt(seq, RUN_COUNT);
+			cr_assert_eq(seen[seq], 0, "duplicate %u", seq);
+			seen[seq] = 1;
+			run_payload(want, seq);
+			cr_assert_arr_eq(b[i].data, want, RUN_SIZE,
+					 "corrupted %u", seq);
+		}
+		got += (unsigned int)n;
+		cr_assert_ok(hsk_buf_release(p.fd, b, (unsigned int)n));
+	}
+	pthread_join(th, NULL);
+	cr_assert_eq(got, RUN_COUNT);
+	tst_pair_close(&p);
+}
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+NET_TEST(xdp4, a_program_left_by_a_dead_process_does_not_block_the_next)
+{
+	struct tst_pair p;
+	pid_t child = fork();
+	int status;
+
+	cr_assert_geq(child, 0);
+	if (!child) {
+		/* Attach, then die without a chance to clean up. */
+		int fd = tst_udp_bound(AF_INET, TST_PORT_LOCAL + 1);
+
+		(void)fd;
+		kill(getpid(), SIGKILL);
+	}
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFSIGNALED(status));
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_peer_send(&p, "after", 5);
+	recv_exactly(p.fd, 5);
+	tst_pair_close(&p);
+}
+
+NET_TEST(xdp4, the_program_leaves_with_the_last_socket)
+{
+	struct tst_pair p;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	cr_assert_eq(topo_run_local(&tst_topo,
+				    "ip link show %s | grep -q ' xdp'",
+				    TOPO_IF_LOCAL),
+		     0, "no XDP program while a socket is open");
+	tst_pair_close(&p);
+	cr_assert_neq(topo_run_local(&tst_topo,
+				     "ip link show %s | grep -q ' xdp'",
+				     TOPO_IF_LOCAL),
+		      0, "the XDP program stayed after the last close");
+}

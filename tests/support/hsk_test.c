@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * hsk_test.c - shared helpers of the Criterion suites.
+ */
+#include "hsk_test.h"
+
+#include <arpa/inet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+struct hsk_topo tst_topo;
+
+void tst_topo_init(void)
+{
+	int err = topo_setup(&tst_topo);
+
+	if (err == -EPERM)
+		cr_skip_test("needs root: network namespaces");
+	cr_assert_eq(err, 0, "topo_setup: %s", strerror(-err));
+}
+
+void tst_topo_fini(void)
+{
+	topo_teardown(&tst_topo);
+}
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double tst_now(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+double tst_realtime(void)
+{
+	return clock_s(CLOCK_REALTIME);
+}
+
+void tst_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void tst_fill(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)((seed + i * 7) & 0xff);
+}
+
+const char *tst_expected_backend(void)
+{
+	const char *b = getenv("HOTSOCK_BACKEND");
+
+	if (!b || !*b || !strcmp(b, "auto"))
+		return NULL;
+	return b;
+}
+
+void tst_assert_backend(int fd)
+{
+	const char *want = tst_expected_backend();
+	const char *got = hsk_backend_name(fd);
+
+	cr_assert_not_null(got, "hsk_backend_name(%d): %s", fd,
+			   strerror(errno));
+	if (want) {
+		cr_assert_str_eq(got, want, "backend %s, expected %s", got,
+				 want);
+	} else {
+		cr_assert(!strcmp(got, "kernel") || !strcmp(got, "af_xdp") ||
+				  !strcmp(got, "dpdk"),
+			  "unknown backend name %s", got);
+	}
+}
+
+socklen_t tst_addr(int family, enum tst_side side, uint16_t port,
+		   struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		in->sin_addr = side == TST_LOCAL ? tst_topo.ip4_local :
+						   tst_topo.ip4_peer;
+		return sizeof(*in);
+	}
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	in6->sin6_family = AF_INET6;
+	in6->sin6_port = htons(port);
+	in6->sin6_addr = side == TST_LOCAL ? tst_topo.ip6_local :
+					     tst_topo.ip6_peer;
+	return sizeof(*in6);
+}
+
+uint16_t tst_addr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+void tst_assert_addr(const struct sockaddr_storage *got, socklen_t len,
+		     int family, enum tst_side side, uint16_t port)
+{
+	struct sockaddr_storage want;
+	socklen_t wlen = tst_addr(family, side, port, &want);
+	char a[INET6_ADDRSTRLEN] = "?", b[INET6_ADDRSTRLEN] = "?";
+
+	cr_assert_eq(len, wlen, "address length %u, expected %u", (unsigned)len,
+		     (unsigned)wlen);
+	cr_assert_eq(got->ss_family, family, "address family %d, expected %d",
+		     got->ss_family, family);
+	if (family == AF_INET) {
+		const struct sockaddr_in *g = (const void *)got;
+		const struct sockaddr_in *w = (const void *)&want;
+
+		inet_ntop(AF_INET, &g->sin_addr, a, sizeof(a));
+		inet_ntop(AF_INET, &w->sin_addr, b, sizeof(b));
+		cr_assert_eq(g->sin_addr.s_addr, w->sin_addr.s_addr,
+			     "address %s, expected %s", a, b);
+	} else {
+		const struct sockaddr_in6 *g = (const void *)got;
+		const struct sockaddr_in6 *w = (const void *)&want;
+
+		inet_ntop(AF_INET6, &g->sin6_addr, a, sizeof(a));
+		inet_ntop(AF_INET6, &w->sin6_addr, b, sizeof(b));
+		cr_assert(!memcmp(&g->sin6_addr, &w->sin6_addr, 16),
+			  "address %s, expected %s", a, b);
+	}
+	cr_assert_eq(tst_addr_port(got), port, "port %u, expected %u",
+		     tst_addr_port(got), port);
+}
+
+int tst_udp(int family)
+{
+	int fd = hsk_socket(family, SOCK_DGRAM, 0);
+
+	cr_assert_geq(fd, 0, "hsk_socket(%d, SOCK_DGRAM): %s", family,
+		      strerror(errno));
+	tst_assert_backend(fd);
+	return fd;
+}
+
+int tst_udp_bound(int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = tst_addr(family, TST_LOCAL, port, &ss);
+	int fd = tst_udp(family);
+
+	cr_assert_eq(hsk_bind(fd, (struct sockaddr *)&ss, len), 0,
+		     "hsk_bind: %s", strerror(errno));
+	return fd;
+}
+
+int tst_peer_udp(int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = tst_addr(family, TST_PEER, port, &ss);
+	int fd = topo_peer_socket(&tst_topo, family, SOCK_DGRAM | SOCK_CLOEXEC,
+				  0);
+
+	cr_assert_geq(fd, 0, "peer socket: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&ss, len), 0, "peer bind: %s",
+		     strerror(errno));
+	return fd;
+}
+
+void tst_pair_open(struct tst_pair *p, int family, bool connect_fd,
+		   bool connect_peer)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = p->peer = -1;
+	p->family = family;
+	p->len = tst_addr(family, TST_LOCAL, TST_PORT_LOCAL, &p->local);
+	tst_addr(family, TST_PEER, TST_PORT_PEER, &p->remote);
+	p->fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	p->peer = tst_peer_udp(family, TST_PORT_PEER);
+	if (connect_fd)
+		cr_assert_eq(hsk_connect(p->fd, (struct sockaddr *)&p->remote,
+					 p->len),
+			     0, "hsk_connect: %s", strerror(errno));
+	if (connect_peer)
+		cr_assert_eq(connect(p->peer, (struct sockaddr *)&p->local,
+				     p->len),
+			     0, "peer connect: %s", strerror(errno));
+}
+
+void tst_pair_close(struct tst_pair *p)
+{
+	if (p->fd >= 0)
+		hsk_close(p->fd);
+	if (p->peer >= 0)
+		close(p->peer);
+	p->fd = p->peer = -1;
+}
+
+void tst_kernel_sendto(int fd, const void *buf, size_t len,
+		       const struct sockaddr_storage *to, socklen_t tolen)
+{
+	ssize_t n = sendto(fd, buf, len, 0, (const struct sockaddr *)to, tolen);
+
+	cr_assert_eq(n, (ssize_t)len, "kernel sendto %zu bytes: %zd (%s)", len,
+		     n, strerror(errno));
+}
+
+void tst_peer_send(struct tst_pair *p, const void *buf, size_t len)
+{
+	tst_kernel_sendto(p->peer, buf, len, &p->local, p->len);
+}
+
+ssize_t tst_kernel_recv(int fd, void *buf, size_t len, int timeout_ms,
+			struct sockaddr_storage *from, socklen_t *fromlen)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n = poll(&pfd, 1, timeout_ms);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (from) {
+		*fromlen = sizeof(*from);
+		return recvfrom(fd, buf, len, MSG_DONTWAIT,
+				(struct sockaddr *)from, fromlen);
+	}
+	return recv(fd, buf, len, MSG_DONTWAIT);
+}
+
+bool tst_wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN);
+}
+
+void tst_settimeout(int fd, double seconds)
+{
+	cr_assert_eq(hsk_settimeout(fd, seconds), 0, "hsk_settimeout(%g): %s",
+		     seconds, strerror(errno));
+}
+
+struct cmsghdr *tst_cmsg_find(struct msghdr *msg, int level, int type)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == level && c->cmsg_type == type)
+			return c;
+	}
+	return NULL;
+}
+
+socklen_t tst_ll_addr(struct sockaddr_ll *ll, enum tst_side side,
+		      uint16_t ethertype, const unsigned char *dst_mac)
+{
+	memset(ll, 0, sizeof(*ll));
+	ll->sll_family = AF_PACKET;
+	ll->sll_protocol = htons(ethertype);
+	ll->sll_ifindex = side == TST_LOCAL ? tst_topo.ifindex_local :
+					      tst_topo.ifindex_peer;
+	if (dst_mac) {
+		ll->sll_halen = ETH_ALEN;
+		memcpy(ll->sll_addr, dst_mac, ETH_ALEN);
+	}
+	return sizeof(*ll);
+}
+
+int tst_peer_packet(int type, uint16_t ethertype)
+{
+	struct sockaddr_ll ll;
+	socklen_t len = tst_ll_addr(&ll, TST_PEER, ethertype, NULL);
+	int fd = topo_peer_socket(&tst_topo, AF_PACKET, type | SOCK_CLOEXEC,
+				  htons(ethertype));
+
+	cr_assert_geq(fd, 0, "peer packet socket: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&ll, len), 0,
+		     "peer packet bind: %s", strerror(errno));
+	return fd;
+}
+
+size_t tst_eth_frame(void *frame, const unsigned char *dst,
+		     const unsigned char *src, uint16_t ethertype,
+		     const void *payload, size_t len)
+{
+	struct ether_header *eh = frame;
+
+	memcpy(eh->ether_dhost, dst, ETH_ALEN);
+	memcpy(eh->ether_shost, src, ETH_ALEN);
+	eh->ether_type = htons(ethertype);
+	memcpy((unsigned char *)frame + sizeof(*eh), payload, len);
+	return sizeof(*eh) + len;
+}
