@@ -125,10 +125,14 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 	c->packet_ring_size = HSK_DEFAULT_RING_SIZE;
 	c->log_level = HSK_LOG_WARN;
 
+	/* An empty variable is an unset one; an empty name from code is a
+	 * mistake. */
 	env = getenv("HOTSOCK_BACKEND");
+	if (env && !*env)
+		env = NULL;
 	if (o && o->backend)
 		env = o->backend;
-	if (env && *env) {
+	if (env) {
 		c->backend = backend_name_canonical(env);
 		if (!c->backend) {
 			hsk_log(HSK_LOG_ERR,

@@ -137,10 +137,12 @@ static bool fast_path_candidate(int domain, int type, int protocol)
 }
 
 /*
- * The backend a new socket gets. "auto" stays on the kernel until a fast
- * path has earned it; a fast backend asked for but not built, or not
- * serving this kind of socket yet, falls back to the kernel, loudly, or
- * fails in strict mode.
+ * The backend a new socket gets. "auto" gives UDP the AF_XDP fast path
+ * where it is built (a socket whose interface cannot run it becomes a
+ * kernel socket when it binds, saying why at info level) and AF_PACKET
+ * the kernel's ring, which shares frames with the kernel at no cost. A
+ * fast backend asked for but not built falls back to the kernel, loudly,
+ * or fails in strict mode.
  */
 static const struct hsk_backend *choose_backend(const struct hsk_config *c,
 						int domain, int type,
@@ -150,25 +152,29 @@ static const struct hsk_backend *choose_backend(const struct hsk_config *c,
 	const struct hsk_backend *kernel = domain == AF_PACKET
 						   ? &hsk_kernel_packet_backend
 						   : &hsk_kernel_udp_backend;
-	const char *why = "not built into this library";
 
 	if (!fast_path_candidate(domain, type, protocol))
 		return &hsk_kernel_plain_backend;
-	if (!strcmp(c->backend, "auto") || !strcmp(c->backend, "kernel"))
+	if (!strcmp(c->backend, "kernel"))
 		return kernel;
 #ifdef HSK_HAVE_AF_XDP
-	if (!strcmp(c->backend, "af_xdp"))
+	if (!strcmp(c->backend, "af_xdp") ||
+	    (!strcmp(c->backend, "auto") && domain != AF_PACKET))
 		return &hsk_af_xdp_backend;
 #endif
+	if (!strcmp(c->backend, "auto"))
+		return kernel;
 	if (c->strict) {
-		hsk_log(HSK_LOG_ERR, "backend %s: %s (strict mode: no fallback)",
-			c->backend, why);
+		hsk_log(HSK_LOG_ERR,
+			"backend %s is not built into this library (strict mode: no fallback)",
+			c->backend);
 		errno = ENOTSUP;
 		return NULL;
 	}
 	if (!atomic_exchange(&warned, true))
-		hsk_log(HSK_LOG_WARN, "backend %s: %s: using kernel", c->backend,
-			why);
+		hsk_log(HSK_LOG_WARN,
+			"backend %s is not built into this library: using kernel",
+			c->backend);
 	return kernel;
 }
 

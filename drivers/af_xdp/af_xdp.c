@@ -444,7 +444,11 @@ static int engage(struct xdp_sock *xs)
 		why = "the interface cannot run AF_XDP (see the log above)";
 	}
 	if (!xs->port) {
-		hsk_log(c.strict ? HSK_LOG_ERR : HSK_LOG_WARN,
+		/* Asked for by name, a fallback is news; under "auto" it is
+		 * the expected answer where AF_XDP cannot run. */
+		hsk_log(c.strict		      ? HSK_LOG_ERR
+			: strcmp(c.backend, "auto") ? HSK_LOG_WARN
+						      : HSK_LOG_INFO,
 			"af_xdp: socket %d stays on the kernel path: %s",
 			xs->s->fd, why);
 		if (c.strict) {

@@ -351,23 +351,65 @@ fail:
 	return NULL;
 }
 
+/*
+ * Interfaces where a port could not be made are not tried again for a
+ * while: every socket of a process without the privilege would otherwise
+ * load and fail the program anew, and log it each time.
+ */
+#define REFUSAL_MEMORY_S 10
+#define MAX_REFUSALS 8
+
+static struct refusal {
+	int ifindex;
+	int err;
+	time_t until;
+} refusals[MAX_REFUSALS];
+
+static struct refusal *refusal_of(int ifindex, time_t now)
+{
+	for (int i = 0; i < MAX_REFUSALS; i++)
+		if (refusals[i].ifindex == ifindex && refusals[i].until > now)
+			return &refusals[i];
+	return NULL;
+}
+
+static void remember_refusal(int ifindex, int err, time_t now)
+{
+	struct refusal *oldest = &refusals[0];
+
+	for (int i = 1; i < MAX_REFUSALS; i++)
+		if (refusals[i].until < oldest->until)
+			oldest = &refusals[i];
+	*oldest = (struct refusal){ ifindex, err, now + REFUSAL_MEMORY_S };
+}
+
 struct xsk_port *xsk_port_get(int ifindex, const struct hsk_config *c)
 {
+	time_t now = time(NULL);
+	struct refusal *no;
 	struct xsk_port *p;
+	int err = 0;
 
 	pthread_mutex_lock(&ports_lock);
 	for (p = ports; p && p->ifindex != ifindex; p = p->next)
 		;
-	if (!p) {
+	if (!p && (no = refusal_of(ifindex, now))) {
+		err = no->err;
+	} else if (!p) {
 		p = port_create(ifindex, c);
 		if (p) {
 			p->next = ports;
 			ports = p;
+		} else {
+			err = errno;
+			remember_refusal(ifindex, err, now);
 		}
 	}
 	if (p)
 		p->refs++;
 	pthread_mutex_unlock(&ports_lock);
+	if (!p)
+		errno = err;
 	return p;
 }
 
