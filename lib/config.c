@@ -145,6 +145,10 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 	c->strict = bool_setting("HOTSOCK_STRICT", o ? o->strict : 0);
 	c->packet_exclusive = bool_setting("HOTSOCK_PACKET_EXCLUSIVE",
 					   o ? o->packet_exclusive : 0);
+	env = getenv("HOTSOCK_XDP_ZEROCOPY");
+	c->xdp_zerocopy = env && *env ? (strcmp(env, "0") ? 1 : -1) : 0;
+	if (o && o->xdp_zerocopy)
+		c->xdp_zerocopy = o->xdp_zerocopy > 0 ? 1 : -1;
 
 	r = env_size("HOTSOCK_LOG_LEVEL", &v);
 	if (r < 0)

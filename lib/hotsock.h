@@ -88,6 +88,9 @@ struct timespec;
  *                                           the kernel keeps every frame and
  *                                           the socket receives its copies,
  *                                           sending through the XSK
+ *   xdp_zerocopy     HOTSOCK_XDP_ZEROCOPY   1: AF_XDP in zero-copy mode or
+ *                                           not at all; -1 (or "0"): copy
+ *                                           mode; unset: the driver's best
  */
 struct hsk_opts {
 	size_t sz;
@@ -102,6 +105,7 @@ struct hsk_opts {
 	unsigned int ring_size;
 	unsigned int busy_poll_us;
 	int packet_exclusive;
+	int xdp_zerocopy;
 };
 
 #define HSK_OPTS(name, ...)                                                    \

@@ -170,6 +170,7 @@ struct hsk_config {
 	unsigned int ring_size;
 	unsigned int busy_poll_us;
 	bool packet_exclusive;
+	int xdp_zerocopy;      /* 1 force zero-copy, -1 force copy, 0 auto */
 };
 
 int hsk_config_get(struct hsk_config *out);

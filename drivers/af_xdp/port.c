@@ -228,7 +228,7 @@ static int queue_init(struct xsk_port *p, struct xsk_queue *q, uint32_t id)
 		.rx_size = p->ring_size,
 		.tx_size = p->ring_size,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_USE_NEED_WAKEUP,
+		.bind_flags = XDP_USE_NEED_WAKEUP | p->bind_flags,
 	};
 	int err, one = 1;
 
@@ -304,6 +304,11 @@ static struct xsk_port *port_create(int ifindex, const struct hsk_config *c)
 	p->ifindex = ifindex;
 	p->ring_size = c->ring_size;
 	p->busy_poll_us = c->busy_poll_us;
+	/* Unforced, the kernel binds zero-copy where the driver can and
+	 * copies otherwise. */
+	p->bind_flags = c->xdp_zerocopy > 0   ? XDP_ZEROCOPY
+			: c->xdp_zerocopy < 0 ? XDP_COPY
+					      : 0;
 	libxdp_set_print(quiet_print);
 	libbpf_set_print(quiet_bpf_print);
 	if (!if_indextoname((unsigned int)ifindex, p->ifname) ||
@@ -336,8 +341,11 @@ static struct xsk_port *port_create(int ifindex, const struct hsk_config *c)
 		err = queue_init(p, &p->q[i], i);
 		if (err) {
 			hsk_log(HSK_LOG_WARN,
-				"af_xdp: cannot open an XSK on %s queue %u: %s",
-				p->ifname, i, strerror(-err));
+				"af_xdp: cannot open an XSK on %s queue %u: %s%s",
+				p->ifname, i, strerror(-err),
+				p->bind_flags & XDP_ZEROCOPY
+					? " (zero-copy forced: the driver may not support it)"
+					: "");
 			goto fail;
 		}
 	}

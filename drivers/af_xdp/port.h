@@ -54,6 +54,7 @@ struct xsk_port {
 	uint32_t nqueues;
 	uint32_t ring_size;
 	unsigned int busy_poll_us;
+	uint16_t bind_flags;    /* XDP_COPY / XDP_ZEROCOPY when forced */
 	struct xsk_queue *q;
 	struct xdp_sock *socks; /* engaged sockets, for demultiplexing */
 	uint64_t rx_unclaimed;  /* frames for no socket of ours */

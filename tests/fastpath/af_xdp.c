@@ -450,3 +450,53 @@ NET_TEST(xdp4, the_program_leaves_with_the_last_socket)
 				     TOPO_IF_LOCAL),
 		      0, "the XDP program stayed after the last close");
 }
+
+/* ---- settings -------------------------------------------------------- */
+
+NET_TEST(xdp4, busy_polling_receives_like_sleeping)
+{
+	HSK_OPTS(o, .busy_poll_us = 200);
+	struct tst_pair p;
+	struct hsk_stats st;
+
+	cr_assert_ok(hsk_init(&o));
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	for (int i = 0; i < 5; i++) {
+		tst_peer_send(&p, "spin", 4);
+		recv_exactly(p.fd, 4);
+	}
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_fast_path, 5);
+	tst_pair_close(&p);
+}
+
+NET_TEST(xdp4, copy_mode_can_be_forced)
+{
+	HSK_OPTS(o, .xdp_zerocopy = -1);
+	struct tst_pair p;
+
+	cr_assert_ok(hsk_init(&o));
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_peer_send(&p, "copy", 4);
+	recv_exactly(p.fd, 4);
+	tst_pair_close(&p);
+}
+
+/* veth has no zero-copy AF_XDP: forcing it must fail loudly in strict
+ * mode, not quietly copy. */
+NET_TEST(xdp4, forcing_zero_copy_where_the_driver_lacks_it_fails_in_strict)
+{
+	HSK_OPTS(o, .xdp_zerocopy = 1, .strict = 1);
+	struct sockaddr_storage ss;
+	socklen_t len = tst_addr(AF_INET, TST_LOCAL, TST_PORT_LOCAL, &ss);
+	int fd;
+
+	cr_assert_ok(hsk_init(&o));
+	fd = hsk_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_fail_errno(hsk_bind(fd, (struct sockaddr *)&ss, len),
+			     ENOTSUP);
+	hsk_close(fd);
+}
