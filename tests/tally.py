@@ -232,6 +232,8 @@ def cmd_report(results):
                  % (describe_status(rc), log)])
             counts["failed"] += 1
 
+        san = sanitizer_lines(log) if log else []
+
         if parsed is not None:
             for suite, test, status, msgs in parsed:
                 st = STATUS.get(status, "failed")
@@ -241,14 +243,14 @@ def cmd_report(results):
                     msgs = ["no message; see %s" % log]
                 add((name, suite, test), build, st, msgs)
                 counts[st] += 1
-            if rc != 0 and counts["failed"] == 0:
+            # (a sanitizer report explains a non-zero exit by itself)
+            if rc != 0 and counts["failed"] == 0 and not san:
                 notes.append(describe_status(rc))
                 add((name, name, "(exit status)"), build, "failed",
                     ["%s but no case failed; see %s"
                      % (describe_status(rc), log)])
                 counts["failed"] += 1
 
-        san = sanitizer_lines(log) if log else []
         if san:
             notes.append("sanitizer report")
             add((name, name, "(sanitizer)"), build, "failed",

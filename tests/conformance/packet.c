@@ -13,6 +13,7 @@
 #include <net/if_arp.h>
 #include <netinet/ip.h>
 #include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #define OTHER_ETHERTYPE 0x88B6
@@ -530,4 +531,218 @@ NET_TEST(packet, raw_frame_over_the_mtu_fails_with_emsgsize)
 	cr_assert_eq(hsk_send(fd, frame, sizeof(frame) - 1, 0),
 		     (ssize_t)sizeof(frame) - 1, "an MTU-sized frame: %s",
 		     strerror(errno));
+}
+
+NET_TEST(packet, raw_socket_receives_an_mtu_sized_frame_whole)
+{
+	int fd = hsk_packet(SOCK_RAW, TST_ETHERTYPE);
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	static unsigned char payload[1500], frame[1514], buf[2048];
+	ssize_t n;
+	size_t flen;
+
+	tst_fill(payload, sizeof(payload), 26);
+	flen = peer_send_frame(peer, tst_topo.mac_local, TST_ETHERTYPE, payload,
+			       sizeof(payload), frame);
+	n = hsk_recv(fd, buf, sizeof(buf), 0);
+	cr_assert_eq(n, (ssize_t)flen, "hsk_recv: %zd (%s)", n,
+		     strerror(errno));
+	cr_assert(!memcmp(buf, frame, flen));
+}
+
+NET_TEST(packet, many_frames_arrive_in_order_across_ring_blocks)
+{
+	enum { N = 1000 };
+	int fd = hsk_packet(SOCK_RAW, TST_ETHERTYPE);
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	static unsigned char payload[1000], frame[1100], buf[2048];
+	struct hsk_stats st;
+	uint32_t seq;
+	ssize_t n;
+	int i;
+
+	tst_fill(payload, sizeof(payload), 27);
+	for (i = 0; i < N; i++) {
+		seq = (uint32_t)i;
+		memcpy(payload, &seq, sizeof(seq));
+		peer_send_frame(peer, tst_topo.mac_local, TST_ETHERTYPE,
+				payload, sizeof(payload), frame);
+	}
+	for (i = 0; i < N; i++) {
+		n = hsk_recv(fd, buf, sizeof(buf), 0);
+		cr_assert_eq(n, ETH_HLEN + (ssize_t)sizeof(payload),
+			     "frame %d: %zd (%s)", i, n, strerror(errno));
+		memcpy(&seq, buf + ETH_HLEN, sizeof(seq));
+		cr_assert_eq(seq, (uint32_t)i, "frame %d carries %u", i, seq);
+	}
+	cr_assert_ok(hsk_stats(fd, &st, sizeof(st)));
+	cr_assert_eq(st.rx_packets, N);
+	cr_assert_eq(st.rx_drop_kernel, 0);
+}
+
+NET_TEST(packet, so_timestampns_gives_the_frame_timestamp)
+{
+	int fd = hsk_packet(SOCK_RAW, TST_ETHERTYPE);
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	unsigned char frame[128], buf[128], control[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	struct cmsghdr *c;
+	struct timespec ts;
+	double before, after, t;
+	int one = 1;
+
+	cr_assert_ok(hsk_setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+				    sizeof(one)));
+	before = tst_realtime();
+	peer_send_frame(peer, tst_topo.mac_local, TST_ETHERTYPE, "stamp", 6,
+			frame);
+	cr_assert_eq(hsk_recvmsg(fd, &mh, 0), ETH_HLEN + 6, "hsk_recvmsg: %s",
+		     strerror(errno));
+	after = tst_realtime();
+	c = tst_cmsg_find(&mh, SOL_SOCKET, SCM_TIMESTAMPNS);
+	cr_assert_not_null(c, "no SCM_TIMESTAMPNS");
+	memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	cr_assert(t >= before - 0.5 && t <= after + 0.5,
+		  "timestamp %.6f outside [%.6f, %.6f]", t, before, after);
+}
+
+/*
+ * Overflow a small ring: the peer sends @n frames of 1000 bytes that the
+ * socket does not read. Return how many could be read afterwards.
+ */
+static int overflow_ring(int fd, int n)
+{
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	static unsigned char payload[1000], frame[1100], buf[2048];
+	int i, got = 0;
+
+	tst_fill(payload, sizeof(payload), 28);
+	for (i = 0; i < n; i++)
+		peer_send_frame(peer, tst_topo.mac_local, TST_ETHERTYPE,
+				payload, sizeof(payload), frame);
+	tst_sleep_ms(200); /* the last block retires */
+	for (i = 0; i < n; i++) {
+		if (hsk_recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
+			break;
+		got++;
+	}
+	cr_assert_eq(errno, EAGAIN, "draining: %s", strerror(errno));
+	cr_assert_lt(got, n, "the ring never overflowed");
+	cr_assert_gt(got, 0, "nothing was received");
+	close(peer);
+	return got;
+}
+
+/* The smallest ring the library builds: 256 KiB, four 64 KiB blocks. */
+static int small_ring_socket(void)
+{
+	HSK_OPTS(o, .packet_ring_size = 256 << 10);
+
+	cr_assert_ok(hsk_init(&o));
+	return hsk_packet(SOCK_RAW, TST_ETHERTYPE);
+}
+
+NET_TEST(packet, stats_count_frames_a_full_ring_dropped)
+{
+	enum { N = 600 };
+	int fd = small_ring_socket();
+	struct hsk_stats st;
+	int got = overflow_ring(fd, N);
+
+	cr_assert_ok(hsk_stats(fd, &st, sizeof(st)));
+	cr_assert_eq(st.rx_packets, (uint64_t)got);
+	cr_assert_eq(st.rx_drop_kernel, (uint64_t)(N - got),
+		     "rx_drop_kernel %lu, expected %d",
+		     (unsigned long)st.rx_drop_kernel, N - got);
+}
+
+NET_TEST(packet, packet_statistics_still_report_drops_after_hsk_stats)
+{
+	enum { N = 600 };
+	int fd = small_ring_socket();
+	struct tpacket_stats_v3 ps;
+	socklen_t len = sizeof(ps);
+	struct hsk_stats st;
+	int got = overflow_ring(fd, N);
+
+	/* The library's own bookkeeping must not eat the caller's view. */
+	cr_assert_ok(hsk_stats(fd, &st, sizeof(st)));
+	memset(&ps, 0, sizeof(ps));
+	cr_assert_ok(
+		hsk_getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &ps, &len));
+	cr_assert_eq(ps.tp_drops, (unsigned)(N - got),
+		     "tp_drops %u, expected %d", ps.tp_drops, N - got);
+	cr_assert_eq(ps.tp_packets, (unsigned)N, "tp_packets %u, expected %d",
+		     ps.tp_packets, N);
+}
+
+NET_TEST(packet, poll_mixes_a_packet_socket_and_a_pipe)
+{
+	int fd = hsk_packet(SOCK_RAW, TST_ETHERTYPE);
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	unsigned char frame[128];
+	struct pollfd pfd[2];
+	int pipefd[2], n;
+
+	cr_assert_ok(pipe(pipefd));
+	pfd[0] = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	cr_assert_eq(write(pipefd[1], "p", 1), 1);
+	n = hsk_poll(pfd, 2, 2000);
+	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
+	cr_assert(pfd[0].revents & POLLIN);
+	cr_assert_eq(pfd[1].revents, 0);
+
+	/* Drain the pipe: now only the frame can end the wait. */
+	cr_assert_eq(read(pipefd[0], frame, 1), 1);
+	peer_send_frame(peer, tst_topo.mac_local, TST_ETHERTYPE, "both", 5,
+			frame);
+	n = hsk_poll(pfd, 2, 2000);
+	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
+	cr_assert_eq(pfd[0].revents, 0);
+	cr_assert(pfd[1].revents & POLLIN);
+
+	cr_assert_eq(write(pipefd[1], "p", 1), 1);
+	cr_assert_eq(hsk_poll(pfd, 2, 0), 2);
+	cr_assert(pfd[0].revents & POLLIN);
+	cr_assert(pfd[1].revents & POLLIN);
+}
+
+struct delayed_frame {
+	int peer;
+	unsigned char frame[64];
+	size_t len;
+};
+
+static void *delayed_frame_thread(void *arg)
+{
+	struct delayed_frame *d = arg;
+
+	tst_sleep_ms(200);
+	if (send(d->peer, d->frame, d->len, 0) < 0)
+		perror("delayed frame");
+	return NULL;
+}
+
+NET_TEST(packet, poll_without_timeout_wakes_when_a_frame_arrives)
+{
+	int fd = hsk_packet(SOCK_RAW, TST_ETHERTYPE);
+	struct delayed_frame d;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	pthread_t th;
+	int n;
+
+	d.peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	d.len = tst_eth_frame(d.frame, tst_topo.mac_local, tst_topo.mac_peer,
+			      TST_ETHERTYPE, "late", 5);
+	cr_assert_eq(pthread_create(&th, NULL, delayed_frame_thread, &d), 0);
+	n = hsk_poll(&pfd, 1, -1);
+	pthread_join(th, NULL);
+	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
+	cr_assert(pfd.revents & POLLIN);
 }

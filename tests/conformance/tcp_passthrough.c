@@ -5,6 +5,7 @@
  */
 #include "hsk_test.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -309,4 +310,120 @@ FAMILY_TEST(tcp, recv_in_timeout_mode_times_out_with_etimedout)
 	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), ETIMEDOUT);
 	el = tst_now() - t0;
 	cr_assert(el >= 0.15 && el < 2.0, "took %.3f s", el);
+}
+
+/* The peer sends @parts chunks of @chunk bytes, @gap_ms apart. */
+struct trickle_writer {
+	int fd;
+	const char *buf;
+	size_t chunk;
+	int parts, gap_ms;
+};
+
+static void *trickle_writer_thread(void *arg)
+{
+	struct trickle_writer *w = arg;
+
+	for (int i = 0; i < w->parts; i++) {
+		tst_sleep_ms(w->gap_ms);
+		if (send(w->fd, w->buf + w->chunk * (size_t)i, w->chunk,
+			 MSG_NOSIGNAL) < 0)
+			break;
+	}
+	return NULL;
+}
+
+FAMILY_TEST(tcp, recv_waitall_in_timeout_mode_waits_for_the_whole_message)
+{
+	int fd, peer;
+	char msg[300], buf[300];
+	struct trickle_writer w = {
+		.buf = msg, .chunk = 100, .parts = 3, .gap_ms = 150
+	};
+	pthread_t th;
+	ssize_t n;
+
+	connection(family, &fd, &peer);
+	tst_fill(msg, sizeof(msg), 41);
+	w.fd = peer;
+	tst_settimeout(fd, 5.0);
+	cr_assert_eq(pthread_create(&th, NULL, trickle_writer_thread, &w), 0);
+	n = hsk_recv(fd, buf, sizeof(buf), MSG_WAITALL);
+	pthread_join(th, NULL);
+	cr_assert_eq(n, (ssize_t)sizeof(buf), "hsk_recv(MSG_WAITALL): %zd (%s)",
+		     n, n < 0 ? strerror(errno) : "bytes");
+	cr_assert(!memcmp(buf, msg, sizeof(msg)));
+}
+
+/* The peer reads @chunk bytes every @gap_ms, for at most @max_ms. */
+struct slow_reader {
+	int fd;
+	size_t chunk;
+	int gap_ms, max_ms;
+};
+
+static void *slow_reader_thread(void *arg)
+{
+	struct slow_reader *r = arg;
+	char *buf = malloc(r->chunk);
+	double end = tst_now() + r->max_ms / 1000.0;
+
+	while (buf && tst_now() < end) {
+		if (recv(r->fd, buf, r->chunk, MSG_DONTWAIT) == 0)
+			break;
+		tst_sleep_ms(r->gap_ms);
+	}
+	free(buf);
+	return NULL;
+}
+
+FAMILY_TEST(tcp, sendall_timeout_bounds_the_whole_call)
+{
+	int fd, peer;
+	size_t len = 64u << 20;
+	char *msg = calloc(1, len);
+	struct slow_reader r = { .chunk = 16384, .gap_ms = 20, .max_ms = 8000 };
+	pthread_t th;
+	double t0, el;
+	ssize_t n;
+
+	cr_assert_not_null(msg);
+	connection(family, &fd, &peer);
+	r.fd = peer;
+	/* The reader keeps each send making progress: only a deadline for
+	 * the whole call stops this sendall in time. */
+	cr_assert_eq(pthread_create(&th, NULL, slow_reader_thread, &r), 0);
+	tst_settimeout(fd, 0.5);
+	t0 = tst_now();
+	errno = 0;
+	n = hsk_sendall(fd, msg, len, MSG_NOSIGNAL);
+	el = tst_now() - t0;
+	cr_assert_eq(n, -1, "hsk_sendall sent everything: %zd", n);
+	cr_assert_eq(errno, ETIMEDOUT, "errno %s", strerrorname_np(errno));
+	cr_assert(el >= 0.4 && el < 3.0, "took %.3f s", el);
+	shutdown(peer, SHUT_RDWR);
+	pthread_join(th, NULL);
+	free(msg);
+}
+
+FAMILY_TEST(tcp, connect_in_timeout_mode_to_a_silent_host_fails_etimedout)
+{
+	int fd = hsk_socket(family, SOCK_STREAM, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = tst_addr(family, TST_PEER, TCP_PORT, &ss);
+	double t0, el;
+
+	/* Nobody answers ARP or ND for .3 on the veth link. */
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+			htonl(ntohl(tst_topo.ip4_peer.s_addr) + 1);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr[15] = 3;
+	cr_assert_geq(fd, 0);
+	tst_settimeout(fd, 0.3);
+	t0 = tst_now();
+	cr_assert_fail_errno(hsk_connect(fd, (struct sockaddr *)&ss, len),
+			     ETIMEDOUT);
+	el = tst_now() - t0;
+	cr_assert(el >= 0.25 && el < 2.0, "took %.3f s", el);
 }

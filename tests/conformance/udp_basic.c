@@ -7,6 +7,7 @@
 #include "hsk_test.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -651,4 +652,168 @@ NET_TEST(udp4, broadcast_with_so_broadcast_reaches_the_peer)
 		     (ssize_t)sizeof(msg));
 	cr_assert_str_eq(buf, msg);
 	tst_assert_addr(&from, fromlen, AF_INET, TST_LOCAL, TST_PORT_LOCAL);
+}
+
+FAMILY_TEST(udp, sendmmsg_stops_at_the_first_failure_and_counts_what_went)
+{
+	struct tst_pair p;
+	size_t big = udp_max(family) + 1;
+	char small[] = "goes out", *huge = calloc(1, big);
+	struct iovec iov[2] = { { small, sizeof(small) }, { huge, big } };
+	struct mmsghdr mm[2];
+	char buf[16];
+	int i;
+
+	cr_assert_not_null(huge);
+	tst_pair_open(&p, family, true, false);
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < 2; i++) {
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	cr_assert_eq(hsk_sendmmsg(p.fd, mm, 2, 0), 1, "hsk_sendmmsg: %s",
+		     strerror(errno));
+	cr_assert_eq(mm[0].msg_len, sizeof(small));
+	peer_expect(&p, small, sizeof(small));
+	cr_assert_lt(tst_kernel_recv(p.peer, buf, sizeof(buf), 100, NULL, NULL),
+		     0, "a second datagram went out");
+	free(huge);
+}
+
+FAMILY_TEST(udp, getsockname_into_a_short_buffer_reports_the_full_length)
+{
+	int fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	struct sockaddr_storage ss, want;
+	socklen_t wlen = tst_addr(family, TST_LOCAL, TST_PORT_LOCAL, &want);
+	socklen_t len = 4;
+
+	memset(&ss, 0xee, sizeof(ss));
+	cr_assert_ok(hsk_getsockname(fd, (struct sockaddr *)&ss, &len));
+	cr_assert_eq(len, wlen, "length %u, expected %u", (unsigned)len,
+		     (unsigned)wlen);
+	cr_assert(!memcmp(&ss, &want, 4), "the first 4 bytes differ");
+	cr_assert_eq(((unsigned char *)&ss)[4], 0xee, "wrote past 4 bytes");
+}
+
+FAMILY_TEST(udp, recvfrom_into_a_short_address_buffer_reports_the_full_length)
+{
+	struct tst_pair p;
+	struct sockaddr_storage src, want;
+	socklen_t wlen = tst_addr(family, TST_PEER, TST_PORT_PEER, &want);
+	socklen_t srclen = 4;
+	char buf[16];
+
+	tst_pair_open(&p, family, false, false);
+	tst_peer_send(&p, "short", 6);
+	tst_settimeout(p.fd, 2.0);
+	memset(&src, 0xee, sizeof(src));
+	cr_assert_eq(hsk_recvfrom(p.fd, buf, sizeof(buf), 0,
+				  (struct sockaddr *)&src, &srclen),
+		     6, "hsk_recvfrom: %s", strerror(errno));
+	cr_assert_eq(srclen, wlen, "length %u, expected %u", (unsigned)srclen,
+		     (unsigned)wlen);
+	cr_assert(!memcmp(&src, &want, 4), "the first 4 bytes differ");
+	cr_assert_eq(((unsigned char *)&src)[4], 0xee, "wrote past 4 bytes");
+}
+
+FAMILY_TEST(udp, sock_nonblock_socket_recv_fails_with_eagain)
+{
+	int fd = hsk_socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = tst_addr(family, TST_LOCAL, TST_PORT_LOCAL, &ss);
+	char buf[8];
+
+	cr_assert_geq(fd, 0, "hsk_socket: %s", strerror(errno));
+	tst_assert_backend(fd);
+	cr_assert_ok(hsk_bind(fd, (struct sockaddr *)&ss, len));
+	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), EAGAIN);
+}
+
+FAMILY_TEST(udp, hundred_datagrams_arrive_whole_and_in_order)
+{
+	enum { N = 100 };
+	struct tst_pair p;
+	char msg[200], buf[256];
+	ssize_t n;
+	int i;
+
+	tst_pair_open(&p, family, false, false);
+	for (i = 0; i < N; i++) {
+		tst_fill(msg, sizeof(msg), (unsigned int)i);
+		tst_peer_send(&p, msg, 100 + (size_t)i);
+	}
+	tst_settimeout(p.fd, 2.0);
+	for (i = 0; i < N; i++) {
+		n = hsk_recv(p.fd, buf, sizeof(buf), 0);
+		cr_assert_eq(n, 100 + i, "datagram %d: %zd (%s)", i, n,
+			     strerror(errno));
+		tst_fill(msg, sizeof(msg), (unsigned int)i);
+		cr_assert(!memcmp(buf, msg, (size_t)n), "datagram %d", i);
+	}
+}
+
+/* Two threads receive on one socket: each datagram goes to one of them. */
+struct receiver {
+	int fd;
+	int count;
+	unsigned char seen[256];
+	int duplicates, errors;
+};
+
+static void *receiver_thread(void *arg)
+{
+	struct receiver *r = arg;
+	unsigned char buf[16];
+	ssize_t n;
+
+	for (;;) {
+		n = hsk_recv(r->fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno != ETIMEDOUT)
+				r->errors++;
+			return NULL;
+		}
+		if (n != 1) {
+			r->errors++;
+			continue;
+		}
+		if (r->seen[buf[0]]++)
+			r->duplicates++;
+		r->count++;
+	}
+}
+
+FAMILY_TEST(udp, two_threads_receiving_get_each_datagram_once)
+{
+	enum { N = 200 };
+	struct tst_pair p;
+	struct receiver r[2];
+	pthread_t th[2];
+	unsigned char id;
+	int i;
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 1.0);
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < 2; i++) {
+		r[i].fd = p.fd;
+		cr_assert_eq(pthread_create(&th[i], NULL, receiver_thread,
+					    &r[i]),
+			     0);
+	}
+	for (i = 0; i < N; i++) {
+		id = (unsigned char)i;
+		tst_peer_send(&p, &id, 1);
+		if (i % 20 == 19)
+			tst_sleep_ms(5); /* stay within the receive buffer */
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	cr_assert_eq(r[0].errors + r[1].errors, 0);
+	cr_assert_eq(r[0].duplicates + r[1].duplicates, 0);
+	for (i = 0; i < N; i++)
+		cr_assert_eq(r[0].seen[i] + r[1].seen[i], 1,
+			     "datagram %d received %d times", i,
+			     r[0].seen[i] + r[1].seen[i]);
+	cr_assert_eq(r[0].count + r[1].count, N);
 }

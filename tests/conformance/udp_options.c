@@ -250,7 +250,7 @@ static int overflow(struct tst_pair *p, int n)
 	set_int(p->fd, SOL_SOCKET, SO_RCVBUF, 1);
 	for (i = 0; i < n; i++)
 		tst_peer_send(p, msg, sizeof(msg));
-	tst_sleep_ms(100); /* let the last ones cross the veth */
+	tst_sleep_ms(200); /* let the last ones cross the veth */
 	for (i = 0; i < n; i++) {
 		if (hsk_recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
 			break;

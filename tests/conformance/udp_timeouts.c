@@ -218,3 +218,18 @@ FAMILY_TEST(timeouts, send_in_timeout_mode_reaches_the_peer)
 		tst_kernel_recv(p.peer, buf, sizeof(buf), 2000, NULL, NULL), 6);
 	cr_assert_str_eq(buf, "timed");
 }
+
+FAMILY_TEST(timeouts, timeout_mode_wins_over_so_rcvtimeo)
+{
+	int fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	struct timeval tv = { 10, 0 };
+	char buf[16];
+	double t0;
+
+	cr_assert_ok(
+		hsk_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	tst_settimeout(fd, 0.2);
+	t0 = tst_now();
+	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), ETIMEDOUT);
+	assert_about_200ms(tst_now() - t0);
+}

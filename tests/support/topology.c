@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@
 #define IFINDEX_PEER 11
 
 /* Locally administered, fixed so that captures are easy to read. */
-static const unsigned char mac_local[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x01 };
-static const unsigned char mac_peer[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x02 };
+static const uint8_t mac_local[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x01 };
+static const uint8_t mac_peer[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x02 };
 
 static int open_current_netns(void)
 {

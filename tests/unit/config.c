@@ -301,3 +301,23 @@ Test(config, stats_of_foreign_descriptor_fail_with_ebadf)
 	cr_assert_ok(pipe(p));
 	cr_assert_fail_errno(hsk_stats(p[0], &st, sizeof(st)), EBADF);
 }
+
+Test(config, stats_for_a_newer_caller_fill_only_the_known_fields)
+{
+	struct {
+		struct hsk_stats st;
+		unsigned char future[16];
+	} big;
+	int fd = hsk_socket(AF_INET, SOCK_DGRAM, 0);
+	size_t i;
+
+	cr_assert_geq(fd, 0, "hsk_socket: %s", strerror(errno));
+	memset(&big, 0xa5, sizeof(big));
+	cr_assert_ok(hsk_stats(fd, &big.st, sizeof(big)));
+	cr_assert_eq(big.st.rx_packets, 0);
+	cr_assert_eq(big.st.tx_errors, 0);
+	for (i = 0; i < sizeof(big.future); i++)
+		cr_assert_eq(big.future[i], 0xa5, "byte %zu past the struct",
+			     i);
+	hsk_close(fd);
+}

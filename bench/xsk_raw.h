@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A bare XSK on queue 0 of an interface: the benchmark's raw engine. */
+#ifndef HSK_BENCH_XSK_RAW_H
+#define HSK_BENCH_XSK_RAW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct xsk_raw;
+
+/* @rx: also receive, with libxdp's program taking every frame of queue 0
+ * (ARP included: the interface is the benchmark's alone meanwhile). NULL
+ * with errno when the XSK cannot be made. */
+struct xsk_raw *xsk_raw_open(const char *ifname, bool rx);
+void xsk_raw_close(struct xsk_raw *x);
+int xsk_raw_fd(const struct xsk_raw *x);
+
+/* Frames received and handed straight back to the fill ring. */
+unsigned int xsk_raw_rx_burst(struct xsk_raw *x);
+
+/* Writes @frame into every UMEM frame, once, before sending. */
+void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len);
+/* Queues up to one batch of the prepared frame and kicks the kernel;
+ * returns how many were queued. */
+unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len);
+
+#endif
