@@ -23,6 +23,8 @@
 #include "port.h"
 
 #define RX_BATCH 64u
+#define BUSY_RETRIES 50
+#define BUSY_RETRY_US 2000
 
 static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct xsk_port *ports;
@@ -190,8 +192,12 @@ static int attach_program(struct xsk_port *p)
 	return err;
 }
 
-static void queue_fini(struct xsk_queue *q)
+static void queue_fini(struct xsk_port *p, struct xsk_queue *q)
 {
+	/* The XSKMAP holds a reference to the socket: drop it first, or the
+	 * queue stays bound after close and the next XSK gets EBUSY. */
+	if (q->xsk && p->skel)
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.hsk_xsks), &q->id);
 	if (q->xsk)
 		xsk_socket__delete(q->xsk);
 	if (q->umem)
@@ -254,8 +260,15 @@ static int queue_init(struct xsk_port *p, struct xsk_queue *q, uint32_t id)
 			       &ucfg);
 	if (err)
 		return err;
-	err = xsk_socket__create(&q->xsk, p->ifname, id, q->umem, &q->rx,
-				 &q->tx, &scfg);
+	/* A socket of ours closed a moment ago may still hold the queue
+	 * while the kernel finishes releasing it: retry briefly. */
+	for (int tries = 0;; tries++) {
+		err = xsk_socket__create(&q->xsk, p->ifname, id, q->umem,
+					 &q->rx, &q->tx, &scfg);
+		if (err != -EBUSY || tries == BUSY_RETRIES)
+			break;
+		usleep(BUSY_RETRY_US);
+	}
 	if (err)
 		return err;
 	q->fd = xsk_socket__fd(q->xsk);
@@ -281,7 +294,7 @@ static void port_destroy(struct xsk_port *p)
 	if (p->prog)
 		xdp_program__detach(p->prog, p->ifindex, p->attach_mode, 0);
 	for (uint32_t i = 0; p->q && i < p->nqueues; i++)
-		queue_fini(&p->q[i]);
+		queue_fini(p, &p->q[i]);
 	free(p->q);
 	if (p->prog)
 		xdp_program__close(p->prog);
@@ -410,7 +423,8 @@ struct xsk_port *xsk_port_get(int ifindex, const struct hsk_config *c)
 			ports = p;
 		} else {
 			err = errno;
-			remember_refusal(ifindex, err, now);
+			if (err != EBUSY)
+				remember_refusal(ifindex, err, now);
 		}
 	}
 	if (p)

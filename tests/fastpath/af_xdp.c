@@ -425,6 +425,7 @@ NET_TEST(xdp4, a_program_left_by_a_dead_process_does_not_block_the_next)
 
 		(void)fd;
 		kill(getpid(), SIGKILL);
+		_exit(1); /* not reached */
 	}
 	cr_assert_eq(waitpid(child, &status, 0), child);
 	cr_assert(WIFSIGNALED(status));
@@ -449,6 +450,22 @@ NET_TEST(xdp4, the_program_leaves_with_the_last_socket)
 				     "ip link show %s | grep -q ' xdp'",
 				     TOPO_IF_LOCAL),
 		      0, "the XDP program stayed after the last close");
+}
+
+NET_TEST(xdp4, a_socket_opened_after_the_last_closed_takes_the_fast_path)
+{
+	struct tst_pair p;
+	struct hsk_stats st;
+
+	for (int round = 0; round < 5; round++) {
+		tst_pair_open(&p, AF_INET, false, false);
+		tst_settimeout(p.fd, 5.0);
+		tst_peer_send(&p, "again", 5);
+		recv_exactly(p.fd, 5);
+		stats_of(p.fd, &st);
+		cr_assert_eq(st.rx_fast_path, 1, "round %d", round);
+		tst_pair_close(&p);
+	}
 }
 
 /* ---- settings -------------------------------------------------------- */
