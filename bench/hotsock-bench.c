@@ -1,30 +1,45 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * hotsock-bench - UDP receive rate of hotsock and of the kernel, side by
- * side, over a veth pair between two private network namespaces.
+ * hotsock-bench - UDP receive rate of hotsock, of the raw engine beneath
+ * it and of the kernel, side by side, over a veth pair between two private
+ * network namespaces.
  *
- * A kernel sender thread in the peer namespace blasts UDP datagrams with
- * sendmmsg(2) at a receiver in the local namespace. Each contender
- * receives for --duration seconds; the contenders take turns, rep after
- * rep, in one process run, so that they share the same machine state:
+ * A traffic source in the peer namespace blasts UDP datagrams at a
+ * receiver in the local namespace:
+ *
+ *   xsk     an AF_XDP socket on hsk1, TX only, sending one prebuilt and
+ *           checksummed Ethernet/IP/UDP frame as fast as its ring takes it
+ *           (the default when it works; else the bench says why and falls
+ *           back to kernel)
+ *   kernel  a kernel UDP socket and sendmmsg(2), --batch per call
+ *
+ * Each contender receives for --duration seconds; the contenders take
+ * turns, rep after rep, in one process run, so that they share the same
+ * machine state. Each one's sockets, and with them any XDP program on
+ * hsk0, are gone before the next one starts:
  *
  *   hotsock hsk_recvfrom   one datagram per call
  *   hotsock hsk_recvmmsg   --batch datagrams per call
  *   hotsock hsk_recv_zc    --batch lent buffers per call, given back
+ *   raw xsk                libxdp's own program and an XSK on hsk0, its
+ *                          rings read with libxdp's helpers, poll(2) when
+ *                          idle: frames counted, nothing parsed
  *   kernel  recvfrom       recvfrom(2)
  *   kernel  recvmmsg       recvmmsg(2), --batch per call
  *
- * The hotsock receivers run on the backend hotsock picks (HOTSOCK_BACKEND,
- * default auto), or once per backend named with --backend.
+ * The hotsock receivers run once per backend of --backend; by default on
+ * kernel and af_xdp when af_xdp can serve on hsk0, else on the backend
+ * hotsock picks (HOTSOCK_BACKEND, default auto).
  *
  * The table shows datagrams received per second (median and min-max over
- * the reps), the receiver's ns per datagram, and what the sender sent per
- * second over the same window: when a receiver gets close to the sender's
- * rate, the sender is the bottleneck, not the receiver.
+ * the reps), the receiver's ns per datagram, what the source sent per
+ * second over the same window, and which side was the bottleneck: the
+ * sender when the receiver got at least 95% of what was sent, else the
+ * receiver.
  *
- * Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) for the namespaces. Every
- * receive has a timeout, the whole run has a watchdog, and the topology
- * (anonymous namespaces) goes away on exit, SIGINT included.
+ * Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_BPF) for the namespaces
+ * and XDP. Every receive has a timeout, the whole run has a watchdog, and
+ * the topology (anonymous namespaces) goes away on exit, SIGINT included.
  *
  * Exit status: 0 ok, 1 failure (including interruption), 2 bad usage.
  */
@@ -32,6 +47,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,8 +62,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
+
 #include "hotsock.h"
 #include "topology.h"
+#ifdef HSK_BENCH_XSK
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "xsk_raw.h"
+#endif
 
 #define BATCH_MAX 256
 #define PORT_BASE 20000
@@ -55,38 +79,53 @@
 #define FIRST_PACKET_TIMEOUT 2.0 /* s: for the first datagram of a run */
 #define MAX_PAYLOAD 65507
 #define MTU 1500 /* the veth pair's */
+#define ETH_HLEN_ 14
+#define XSK_SRC_PORT 19999 /* the xsk source's UDP source port */
+#define PROBE_PORT (PORT_BASE - 1)
+#define SOURCE_START_TIMEOUT 3.0 /* s: for the xsk source's socket */
+#define DETACH_TIMEOUT 2.0 /* s: for hsk0 to lose its XDP program */
+#define SENDER_BOUND 0.95 /* rx/sent from which the sender is the limit */
 
 enum how {
 	HSK_RECVFROM,
 	HSK_RECVMMSG,
 	HSK_RECV_ZC,
+	RAW_XSK,
 	KERN_RECVFROM,
 	KERN_RECVMMSG
 };
 
 struct contender {
 	const char *name;
+	const char *key; /* for --contenders */
 	int hotsock;
 	enum how how;
 	const char *backend; /* asked of hsk_init(), or NULL: environment */
 };
 
 static const struct contender hotsock_contenders[] = {
-	{ "hotsock hsk_recvfrom", 1, HSK_RECVFROM, NULL },
-	{ "hotsock hsk_recvmmsg", 1, HSK_RECVMMSG, NULL },
-	{ "hotsock hsk_recv_zc", 1, HSK_RECV_ZC, NULL },
+	{ "hotsock hsk_recvfrom", "hsk_recvfrom", 1, HSK_RECVFROM, NULL },
+	{ "hotsock hsk_recvmmsg", "hsk_recvmmsg", 1, HSK_RECVMMSG, NULL },
+	{ "hotsock hsk_recv_zc", "hsk_recv_zc", 1, HSK_RECV_ZC, NULL },
 };
 
+static const struct contender raw_contender = { "raw xsk", "raw_xsk", 0,
+						RAW_XSK, NULL };
+
 static const struct contender kernel_contenders[] = {
-	{ "kernel recvfrom", 0, KERN_RECVFROM, NULL },
-	{ "kernel recvmmsg", 0, KERN_RECVMMSG, NULL },
+	{ "kernel recvfrom", "recvfrom", 0, KERN_RECVFROM, NULL },
+	{ "kernel recvmmsg", "recvmmsg", 0, KERN_RECVMMSG, NULL },
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_BACKENDS 4
-#define MAX_CONTENDERS                                   \
-	(MAX_BACKENDS * ARRAY_SIZE(hotsock_contenders) + \
+#define MAX_CONTENDERS                                       \
+	(MAX_BACKENDS * ARRAY_SIZE(hotsock_contenders) + 1 + \
 	 ARRAY_SIZE(kernel_contenders))
+
+enum source_kind { SRC_KERNEL, SRC_XSK };
+
+static const char *const source_names[] = { "kernel", "xsk" };
 
 static const char *const backend_names[] = { "auto", "kernel", "af_xdp",
 					     "dpdk" };
@@ -104,12 +143,17 @@ struct config {
 	int pin;
 	const char *backends[MAX_BACKENDS]; /* --backend, or none */
 	unsigned int n_backends;
+	int source; /* enum source_kind, or -1: xsk when it works */
+	char *only; /* --contenders, or NULL: all */
 };
 
 struct run {
 	int ok;
 	char err[128];
 	uint64_t rx, tx; /* datagrams in the measured window */
+	uint64_t drops; /* dropped at the receiver's queue, same window */
+	int have_drops;
+	uint64_t fast, slow; /* hotsock: fast path, kernel path (window) */
 	double secs;
 	double rx_pps, tx_pps;
 };
@@ -120,13 +164,20 @@ struct result {
 };
 
 struct sender {
-	int fd;
+	enum source_kind kind;
+	struct hsk_topo *topo;
+	int fd; /* kernel: a connected UDP socket of the peer namespace */
 	size_t size;
 	unsigned int batch;
 	int cpu;
+	/* xsk: the frame, built by the main thread */
+	unsigned char frame[ETH_HLEN_ + MTU];
+	uint32_t frame_len;
+	atomic_int ready; /* xsk: 1 sending, -1 failed (err, what) */
 	atomic_int stop;
 	atomic_uint_least64_t sent;
 	int err;
+	const char *what;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -170,7 +221,7 @@ static void pin_self(int cpu)
 	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
-static void *sender_main(void *arg)
+static void *kernel_sender_main(void *arg)
 {
 	struct sender *s = arg;
 	struct mmsghdr msgs[BATCH_MAX];
@@ -206,10 +257,124 @@ static void *sender_main(void *arg)
 		    errno == ECONNREFUSED)
 			continue;
 		s->err = errno;
+		s->what = "sendmmsg";
 		break;
 	}
 	free(payload);
 	return NULL;
+}
+
+#ifdef HSK_BENCH_XSK
+/*
+ * The xsk source: this thread moves itself into the peer namespace (a
+ * thread's namespace is its own), opens a TX-only XSK on hsk1 there and
+ * sends the prebuilt frame until told to stop.
+ */
+static void *xsk_sender_main(void *arg)
+{
+	struct sender *s = arg;
+	struct xsk_raw *x;
+	int err;
+
+	pin_self(s->cpu);
+	err = topo_enter_peer(s->topo);
+	if (err < 0) {
+		s->err = -err;
+		s->what = "setns to the peer namespace";
+		atomic_store(&s->ready, -1);
+		return NULL;
+	}
+	x = xsk_raw_open(s->topo->if_peer, false);
+	if (!x) {
+		s->err = errno;
+		s->what = "xsk source: cannot open an XSK on hsk1";
+		atomic_store(&s->ready, -1);
+		return NULL;
+	}
+	xsk_raw_tx_prepare(x, s->frame, s->frame_len);
+	atomic_store(&s->ready, 1);
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed) &&
+	       !g_stop) {
+		unsigned int n = xsk_raw_tx_burst(x, s->frame_len);
+
+		if (n)
+			atomic_fetch_add_explicit(&s->sent, n,
+						  memory_order_relaxed);
+	}
+	xsk_raw_close(x);
+	return NULL;
+}
+#endif
+
+/* Internet checksum (RFC 1071) over big-endian 16-bit words. */
+static uint32_t csum_add(uint32_t sum, const unsigned char *p, size_t len)
+{
+	for (; len >= 2; len -= 2, p += 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put16(unsigned char *p, unsigned int v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+/*
+ * The xsk source's frame: Ethernet from hsk1's MAC to hsk0's, IPv4
+ * 198.18.0.2 -> 198.18.0.1 (DF, TTL 64) or IPv6 2001:2::2 -> 2001:2::1
+ * (hop limit 64), UDP XSK_SRC_PORT -> @port, @size bytes of 0xa5, with
+ * the IPv4 header checksum and the UDP checksum. Returns its length.
+ */
+static uint32_t build_frame(unsigned char *f, const struct hsk_topo *t,
+			    int family, int port, size_t size)
+{
+	size_t l3 = family == 6 ? 40 : 20, ulen = 8 + size;
+	unsigned char *ip = f + ETH_HLEN_, *udp = ip + l3;
+	uint32_t sum;
+
+	memcpy(f, t->mac_local, 6);
+	memcpy(f + 6, t->mac_peer, 6);
+	put16(f + 12, family == 6 ? 0x86dd : 0x0800);
+	memset(ip, 0, l3);
+	if (family == 6) {
+		ip[0] = 0x60;
+		put16(ip + 4, (unsigned int)ulen);
+		ip[6] = IPPROTO_UDP;
+		ip[7] = 64;
+		memcpy(ip + 8, &t->ip6_peer, 16);
+		memcpy(ip + 24, &t->ip6_local, 16);
+		sum = csum_add(0, ip + 8, 32);
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, (unsigned int)(l3 + ulen));
+		put16(ip + 6, 0x4000); /* DF */
+		ip[8] = 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, &t->ip4_peer, 4);
+		memcpy(ip + 16, &t->ip4_local, 4);
+		put16(ip + 10, csum_fold(csum_add(0, ip, l3)));
+		sum = csum_add(0, ip + 12, 8);
+	}
+	/* Pseudo-header: addresses (summed above), protocol, UDP length. */
+	sum += IPPROTO_UDP + (uint32_t)ulen;
+	put16(udp, XSK_SRC_PORT);
+	put16(udp + 2, (unsigned int)port);
+	put16(udp + 4, (unsigned int)ulen);
+	put16(udp + 6, 0);
+	memset(udp + 8, 0xa5, size);
+	sum = csum_fold(csum_add(sum, udp, ulen));
+	put16(udp + 6, sum ? sum : 0xffff);
+	return (uint32_t)(ETH_HLEN_ + l3 + ulen);
 }
 
 static void fill_addr(const struct hsk_topo *t, int family, int local, int port,
@@ -243,6 +408,9 @@ struct receiver {
 	struct mmsghdr msgs[BATCH_MAX];
 	struct iovec iov[BATCH_MAX];
 	struct hsk_buf zc[BATCH_MAX];
+#ifdef HSK_BENCH_XSK
+	struct xsk_raw *xsk; /* raw xsk */
+#endif
 	uint64_t bad; /* datagrams of the wrong length */
 	unsigned int sink;
 };
@@ -305,9 +473,65 @@ static int receive(struct receiver *r)
 		if (hsk_buf_release(r->fd, r->zc, (unsigned int)n) < 0)
 			return -1;
 		return n;
+	case RAW_XSK:
+#ifdef HSK_BENCH_XSK
+		n = (int)xsk_raw_rx_burst(r->xsk);
+		if (!n) {
+			/* Idle: sleep until the ring has frames, bounded. */
+			struct pollfd p = { xsk_raw_fd(r->xsk), POLLIN, 0 };
+
+			if (poll(&p, 1, (int)(RX_TIMEOUT * 1000)) < 0)
+				return -1;
+			n = (int)xsk_raw_rx_burst(r->xsk);
+		}
+		if (!n)
+			errno = EAGAIN;
+		return n;
+#else
+		break;
+#endif
 	}
 	errno = EINVAL;
 	return -1;
+}
+
+/*
+ * Datagrams dropped on their way to the receiver's queue (socket buffer,
+ * or the XSK's receive ring, full), so far: 0 and *ok = 0 when unknown.
+ * hotsock: also the datagrams of its fast and kernel paths.
+ */
+static uint64_t receiver_drops(const struct receiver *r, int *ok,
+			       uint64_t *fast, uint64_t *slow)
+{
+	*ok = 0;
+	*fast = *slow = 0;
+	if (r->c->hotsock) {
+		struct hsk_stats st;
+
+		if (hsk_stats(r->fd, &st, sizeof(st)) < 0)
+			return 0;
+		*ok = 1;
+		*fast = st.rx_fast_path;
+		*slow = st.rx_kernel_path;
+		return st.rx_drop_kernel + st.rx_drop_no_buffer +
+		       st.rx_drop_malformed + st.rx_drop_checksum;
+	}
+#ifdef HSK_BENCH_XSK
+	if (r->c->how == RAW_XSK) {
+		*ok = 1;
+		return xsk_raw_rx_dropped(r->xsk);
+	}
+#endif
+	{
+		uint32_t mem[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mem);
+
+		if (getsockopt(r->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+		    len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
+			return 0;
+		*ok = 1;
+		return mem[SK_MEMINFO_DROPS];
+	}
 }
 
 static int open_receiver(struct receiver *r, const struct hsk_topo *t,
@@ -322,10 +546,22 @@ static int open_receiver(struct receiver *r, const struct hsk_topo *t,
 
 	fill_addr(t, cfg->family, 1, port, &ss, &sslen);
 	snprintf(backend, backend_len, "%s",
-		 !r->c->hotsock ? "-" :
-		 r->c->backend	? r->c->backend :
-				  "?");
-	if (r->c->hotsock && r->c->backend) {
+		 r->c->how == RAW_XSK ? "libxdp" :
+		 !r->c->hotsock	      ? "-" :
+		 r->c->backend	      ? r->c->backend :
+					"?");
+	if (r->c->how == RAW_XSK) {
+#ifdef HSK_BENCH_XSK
+		/* Every frame of hsk0's queue 0, through libxdp's program. */
+		r->xsk = xsk_raw_open(t->if_local, true);
+		if (!r->xsk)
+			return -1;
+		return 0;
+#else
+		errno = ENOTSUP;
+		return -1;
+#endif
+	} else if (r->c->hotsock && r->c->backend) {
 		/* Strict: a backend that cannot serve fails, visibly. */
 		HSK_OPTS(o, .backend = r->c->backend, .strict = 1);
 
@@ -376,6 +612,10 @@ static int open_receiver(struct receiver *r, const struct hsk_topo *t,
 
 static void close_receiver(struct receiver *r)
 {
+#ifdef HSK_BENCH_XSK
+	xsk_raw_close(r->xsk);
+	r->xsk = NULL;
+#endif
 	if (r->fd >= 0) {
 		if (r->c->hotsock)
 			hsk_close(r->fd);
@@ -387,8 +627,8 @@ static void close_receiver(struct receiver *r)
 	r->bufs = NULL;
 }
 
-static int open_sender(struct sender *s, struct hsk_topo *t,
-		       const struct config *cfg, int port)
+static int open_kernel_sender(struct sender *s, struct hsk_topo *t,
+			      const struct config *cfg, int port)
 {
 	int domain = cfg->family == 6 ? AF_INET6 : AF_INET;
 	struct timeval tv = { 0, 100000 };
@@ -406,6 +646,114 @@ static int open_sender(struct sender *s, struct hsk_topo *t,
 	return 0;
 }
 
+/*
+ * Start the source's thread, sending to @port; for xsk, wait (bounded)
+ * until its XSK is open. Return: 0, or -1 with errno and *what set; the
+ * thread, when started, is stopped by stop_sender() either way.
+ */
+static int start_sender(struct sender *s, enum source_kind kind,
+			struct hsk_topo *t, const struct config *cfg, int port,
+			int cpu, pthread_t *th, int *started, const char **what)
+{
+	void *(*fn)(void *) = kernel_sender_main;
+	sigset_t all, old;
+	double deadline;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	s->topo = t;
+	s->fd = -1;
+	s->size = cfg->size;
+	s->batch = cfg->batch;
+	s->cpu = cpu;
+	atomic_init(&s->ready, 0);
+	atomic_init(&s->stop, 0);
+	atomic_init(&s->sent, 0);
+	*started = 0;
+	if (kind == SRC_KERNEL) {
+		*what = "sender";
+		if (open_kernel_sender(s, t, cfg, port) < 0)
+			return -1;
+	} else {
+#ifdef HSK_BENCH_XSK
+		s->frame_len = build_frame(s->frame, t, cfg->family, port,
+					   cfg->size);
+		fn = xsk_sender_main;
+#else
+		*what = "xsk source";
+		errno = ENOTSUP;
+		return -1;
+#endif
+	}
+	/* The sender ignores signals: they are the main thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(th, NULL, fn, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		*what = "pthread_create";
+		errno = err;
+		return -1;
+	}
+	*started = 1;
+	if (kind == SRC_KERNEL)
+		return 0;
+	deadline = now() + SOURCE_START_TIMEOUT;
+	while (!atomic_load(&s->ready) && !g_stop && now() < deadline) {
+		struct timespec nap = { 0, 1000 * 1000 };
+
+		nanosleep(&nap, NULL);
+	}
+	if (atomic_load(&s->ready) > 0)
+		return 0;
+	if (atomic_load(&s->ready) < 0) {
+		*what = s->what;
+		errno = s->err;
+	} else {
+		*what = "xsk source";
+		errno = g_stop ? EINTR : ETIMEDOUT;
+	}
+	return -1;
+}
+
+/* Stop and join the source; return its error (errno value) or 0. */
+static int stop_sender(struct sender *s, pthread_t th, int started)
+{
+	if (started) {
+		atomic_store(&s->stop, 1);
+		pthread_join(th, NULL);
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	return s->err;
+}
+
+#ifdef HSK_BENCH_XSK
+/*
+ * Wait (bounded) until no XDP program is attached to @ifindex: the
+ * contender that just closed its sockets must be gone, program included,
+ * before the next one starts. Return: 0, or -1 (still attached).
+ */
+static int wait_xdp_detached(int ifindex)
+{
+	double deadline = now() + DETACH_TIMEOUT;
+
+	for (;;) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+		struct timespec nap = { 0, 5 * 1000 * 1000 };
+
+		if (bpf_xdp_query(ifindex, 0, &q) < 0 ||
+		    q.attach_mode == XDP_ATTACHED_NONE)
+			return 0;
+		if (now() > deadline)
+			return -1;
+		nanosleep(&nap, NULL);
+	}
+}
+#endif
+
 static void fail(struct run *run, const char *what)
 {
 	snprintf(run->err, sizeof(run->err), "%s: %s", what, strerror(errno));
@@ -414,16 +762,18 @@ static void fail(struct run *run, const char *what)
 
 /* One contender, one rep. */
 static void run_one(const struct contender *c, struct hsk_topo *t,
-		    const struct config *cfg, int port, int rx_cpu, int tx_cpu,
-		    char *backend, size_t backend_len, struct run *run)
+		    const struct config *cfg, enum source_kind source,
+		    int port, int rx_cpu, int tx_cpu, char *backend,
+		    size_t backend_len, struct run *run)
 {
 	struct receiver r;
 	struct sender s;
-	uint64_t rx = 0, tx0, tx1;
+	uint64_t rx = 0, tx0, tx1, drops0 = 0, drops1, fast0, slow0, fast1,
+		 slow1;
 	double t0, t1, deadline;
-	sigset_t all, old;
+	const char *what = "sender";
 	pthread_t th;
-	int started = 0, one_per_call;
+	int started = 0, one_per_call, have_drops, err;
 	unsigned int iter = 0;
 	int n;
 
@@ -437,31 +787,18 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 	r.batch = one_per_call ? 1 : cfg->batch;
 	memset(&s, 0, sizeof(s));
 	s.fd = -1;
-	s.size = cfg->size;
-	s.batch = cfg->batch;
-	s.cpu = tx_cpu;
-	atomic_init(&s.stop, 0);
-	atomic_init(&s.sent, 0);
+	memset(&th, 0, sizeof(th));
 
+	pin_self(rx_cpu);
 	if (open_receiver(&r, t, cfg, port, backend, backend_len) < 0) {
 		fail(run, "receiver");
 		goto out;
 	}
-	if (open_sender(&s, t, cfg, port) < 0) {
-		fail(run, "sender");
+	if (start_sender(&s, source, t, cfg, port, tx_cpu, &th, &started,
+			 &what) < 0) {
+		fail(run, what);
 		goto out;
 	}
-	/* The sender ignores signals: they are the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	errno = pthread_create(&th, NULL, sender_main, &s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (errno) {
-		fail(run, "pthread_create");
-		goto out;
-	}
-	started = 1;
-	pin_self(rx_cpu);
 
 	/* Wait for the first datagram, then measure a whole window. */
 	deadline = now() + FIRST_PACKET_TIMEOUT;
@@ -494,6 +831,7 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 			goto out;
 		}
 	}
+	drops0 = receiver_drops(&r, &have_drops, &fast0, &slow0);
 	t0 = now();
 	tx0 = atomic_load(&s.sent);
 	deadline = t0 + cfg->duration;
@@ -515,6 +853,7 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 			break;
 	}
 	tx1 = atomic_load(&s.sent);
+	drops1 = receiver_drops(&r, &have_drops, &fast1, &slow1);
 	if (g_stop) {
 		errno = EINTR;
 		fail(run, "interrupted");
@@ -525,6 +864,10 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 	run->secs = t1 - t0;
 	run->rx_pps = rx / run->secs;
 	run->tx_pps = run->tx / run->secs;
+	run->have_drops = have_drops;
+	run->drops = have_drops ? drops1 - drops0 : 0;
+	run->fast = fast1 - fast0;
+	run->slow = slow1 - slow0;
 	if (r.bad) {
 		snprintf(run->err, sizeof(run->err),
 			 "%llu datagrams of the wrong length",
@@ -535,17 +878,21 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 		run->ok = 0;
 	}
 out:
-	if (started) {
-		atomic_store(&s.stop, 1);
-		pthread_join(th, NULL);
-		if (s.err && run->ok) {
-			errno = s.err;
-			fail(run, "sendmmsg");
-		}
+	err = stop_sender(&s, th, started);
+	if (err && run->ok) {
+		errno = err;
+		fail(run, s.what ? s.what : "sender");
 	}
-	if (s.fd >= 0)
-		close(s.fd);
 	close_receiver(&r);
+#ifdef HSK_BENCH_XSK
+	/* The next contender starts on a bare hsk0. */
+	if (wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
+		snprintf(run->err, sizeof(run->err),
+			 "an XDP program stayed on %s %.0f s after close",
+			 t->if_local, DETACH_TIMEOUT);
+		run->ok = 0;
+	}
+#endif
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -558,70 +905,91 @@ static int cmp_double(const void *a, const void *b)
 struct summary {
 	int ok;
 	double med, min, max, tx_med, ratio_med; /* ratio: rx / sent */
+	double drops_med; /* per second; < 0: unknown */
 };
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static const char *bottleneck(const struct summary *s)
+{
+	return s->ratio_med >= SENDER_BOUND ? "sender" : "receiver";
+}
 
 static void summarize(const struct result *res, unsigned int reps,
 		      struct summary *sum)
 {
-	double rx[reps], tx[reps], ratio[reps];
-	unsigned int i, n = 0;
+	double rx[reps], tx[reps], ratio[reps], drops[reps];
+	unsigned int i, n = 0, nd = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < reps; i++) {
-		if (!res->runs[i].ok)
+		const struct run *r = &res->runs[i];
+
+		if (!r->ok)
 			return;
-		rx[n] = res->runs[i].rx_pps;
-		tx[n] = res->runs[i].tx_pps;
-		ratio[n] = res->runs[i].tx ?
-				   (double)res->runs[i].rx / res->runs[i].tx :
-				   0;
+		rx[n] = r->rx_pps;
+		tx[n] = r->tx_pps;
+		ratio[n] = r->tx ? (double)r->rx / r->tx : 0;
+		if (r->have_drops)
+			drops[nd++] = r->drops / r->secs;
 		n++;
 	}
-	qsort(rx, n, sizeof(rx[0]), cmp_double);
-	qsort(tx, n, sizeof(tx[0]), cmp_double);
-	qsort(ratio, n, sizeof(ratio[0]), cmp_double);
 	sum->ok = 1;
+	qsort(rx, n, sizeof(rx[0]), cmp_double);
 	sum->min = rx[0];
 	sum->max = rx[n - 1];
-	sum->med = n % 2 ? rx[n / 2] : (rx[n / 2 - 1] + rx[n / 2]) / 2;
-	sum->tx_med = n % 2 ? tx[n / 2] : (tx[n / 2 - 1] + tx[n / 2]) / 2;
-	sum->ratio_med = n % 2 ? ratio[n / 2] :
-				 (ratio[n / 2 - 1] + ratio[n / 2]) / 2;
+	sum->med = median(rx, n);
+	sum->tx_med = median(tx, n);
+	sum->ratio_med = median(ratio, n);
+	sum->drops_med = nd == n ? median(drops, nd) : -1;
 }
 
 static void print_table(const struct config *cfg, struct result *res)
 {
 	unsigned int c, i;
 
-	printf("\n%-22s %-8s %12s %23s %8s %12s %8s\n", "contender", "backend",
-	       "rx pps (med)", "(min - max)", "ns/pkt", "sent pps", "rx/sent");
+	printf("\n%-20s %-7s %12s %23s %7s %11s %7s %11s %-10s\n",
+	       "contender", "backend", "rx pps (med)", "(min - max)", "ns/pkt",
+	       "sent pps", "rx/sent", "drops/s", "bottleneck");
 	for (c = 0; c < n_contenders; c++) {
 		struct summary s;
-		char range[48];
+		char range[48], drops[24];
 
 		summarize(&res[c], cfg->reps, &s);
 		if (!s.ok) {
 			for (i = 0; i < cfg->reps; i++)
 				if (!res[c].runs[i].ok)
 					break;
-			printf("%-22s %-8s FAILED: %s\n", contenders[c].name,
+			printf("%-20s %-7s FAILED: %s\n", contenders[c].name,
 			       res[c].backend, res[c].runs[i].err);
 			continue;
 		}
 		snprintf(range, sizeof(range), "(%.0f - %.0f)", s.min, s.max);
-		printf("%-22s %-8s %12.0f %23s %8.0f %12.0f %7.1f%%\n",
+		if (s.drops_med >= 0)
+			snprintf(drops, sizeof(drops), "%.0f", s.drops_med);
+		else
+			snprintf(drops, sizeof(drops), "?");
+		printf("%-20s %-7s %12.0f %23s %7.0f %11.0f %6.1f%% %11s %-10s\n",
 		       contenders[c].name, res[c].backend, s.med, range,
-		       1e9 / s.med, s.tx_med, 100.0 * s.ratio_med);
+		       1e9 / s.med, s.tx_med, 100.0 * s.ratio_med, drops,
+		       bottleneck(&s));
 	}
 	printf("\nrx pps: datagrams received per second; ns/pkt: 1e9 / rx pps;"
-	       "\nsent pps: what the sender sent in the same window (after a "
-	       "warm-up);\nrx/sent: median over the reps of received / sent. "
-	       "Near 100%% means the\nsender, not the receiver, is the "
-	       "bottleneck.\n");
+	       "\nsent pps: what the source sent in the same window (after a "
+	       "warm-up);\nrx/sent: median over the reps of received / sent;"
+	       "\ndrops/s: dropped at the receiver's queue (socket buffer, "
+	       "XSK ring; hotsock:\nits own drop counters), median;\n"
+	       "bottleneck: sender when rx/sent >= %.0f%%, else receiver.\n",
+	       100 * SENDER_BOUND);
 }
 
 static int write_json(const struct config *cfg, const struct result *res,
-		      const struct utsname *un, int rx_cpu, int tx_cpu)
+		      const struct utsname *un, enum source_kind source,
+		      int rx_cpu, int tx_cpu)
 {
 	FILE *f = fopen(cfg->json, "w");
 	unsigned int c, i;
@@ -637,9 +1005,10 @@ static int write_json(const struct config *cfg, const struct result *res,
 	fprintf(f,
 		"  \"config\": {\"family\": %d, \"size\": %zu, "
 		"\"duration\": %g, \"reps\": %u, \"batch\": %u, "
-		"\"rx_cpu\": %d, \"tx_cpu\": %d},\n",
+		"\"source\": \"%s\", \"rx_cpu\": %d, \"tx_cpu\": %d, "
+		"\"sender_bound\": %.2f},\n",
 		cfg->family, cfg->size, cfg->duration, cfg->reps, cfg->batch,
-		rx_cpu, tx_cpu);
+		source_names[source], rx_cpu, tx_cpu, SENDER_BOUND);
 	fprintf(f, "  \"results\": [\n");
 	for (c = 0; c < n_contenders; c++) {
 		struct summary s;
@@ -653,15 +1022,28 @@ static int write_json(const struct config *cfg, const struct result *res,
 				"\"rx_pps_median\": %.0f, \"rx_pps_min\": %.0f, "
 				"\"rx_pps_max\": %.0f, \"ns_per_packet\": %.1f, "
 				"\"tx_pps_median\": %.0f, "
-				"\"rx_over_tx_median\": %.4f, ",
+				"\"rx_over_tx_median\": %.4f, "
+				"\"bottleneck\": \"%s\", ",
 				s.med, s.min, s.max, 1e9 / s.med, s.tx_med,
-				s.ratio_med);
+				s.ratio_med, bottleneck(&s));
+		if (s.ok && s.drops_med >= 0)
+			fprintf(f, "\"drops_per_s_median\": %.0f, ",
+				s.drops_med);
 		fprintf(f, "\"runs\": [");
 		for (i = 0; i < cfg->reps; i++) {
 			const struct run *r = &res[c].runs[i];
 
 			fprintf(f, "%s{\"ok\": %s, ", i ? ", " : "",
 				r->ok ? "true" : "false");
+			if (r->ok && r->have_drops)
+				fprintf(f, "\"rx_drops\": %llu, ",
+					(unsigned long long)r->drops);
+			if (r->ok && contenders[c].hotsock)
+				fprintf(f,
+					"\"rx_fast_path\": %llu, "
+					"\"rx_kernel_path\": %llu, ",
+					(unsigned long long)r->fast,
+					(unsigned long long)r->slow);
 			if (r->ok)
 				fprintf(f,
 					"\"rx_packets\": %llu, "
@@ -685,12 +1067,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hotsock-bench [options]\n"
 		"\n"
-		"UDP receive rate: hotsock (hsk_recvfrom, hsk_recvmmsg, "
-		"hsk_recv_zc) and the\n"
-		"kernel (recvfrom, recvmmsg), fed by a kernel sendmmsg sender "
-		"in a peer network\n"
-		"namespace over a veth pair (198.18.0.2 -> 198.18.0.1, or "
-		"2001:2::2 -> 2001:2::1).\n"
+		"UDP receive rate, side by side in one run: hotsock "
+		"(hsk_recvfrom, hsk_recvmmsg,\n"
+		"hsk_recv_zc) on each backend, the raw libxdp rings beneath "
+		"af_xdp (raw xsk),\n"
+		"and the kernel (recvfrom, recvmmsg), fed from a peer network "
+		"namespace over a\n"
+		"veth pair (198.18.0.2 -> 198.18.0.1, or 2001:2::2 -> "
+		"2001:2::1).\n"
 		"Runs as root; builds and removes its own namespaces.\n"
 		"\n"
 		"  -d, --duration SEC   seconds per contender and rep "
@@ -704,22 +1088,36 @@ static void usage(FILE *f)
 		"  -b, --batch N        datagrams per sendmmsg, recvmmsg and "
 		"hsk_recv_zc call\n"
 		"                       (default 32, at most %d)\n"
+		"  -S, --source SRC     xsk: an AF_XDP socket on hsk1 sends one "
+		"prebuilt frame\n"
+		"                       as fast as its ring takes it; kernel: "
+		"sendmmsg(2) on a\n"
+		"                       UDP socket (default: xsk when it works, "
+		"else kernel)\n"
 		"  -j, --json FILE      also write the results as JSON\n"
 		"  -B, --backend LIST   run the hotsock receivers once per "
 		"backend, e.g.\n"
 		"                       kernel,af_xdp (strict: a backend that "
 		"cannot serve\n"
-		"                       fails); default: once, as "
-		"HOTSOCK_BACKEND says\n"
+		"                       fails); default: kernel,af_xdp when "
+		"af_xdp can serve\n"
+		"                       on hsk0, else once, as HOTSOCK_BACKEND "
+		"says\n"
+		"  -c, --contenders LIST  only these, e.g. hsk_recv_zc,raw_xsk: "
+		"hsk_recvfrom,\n"
+		"                       hsk_recvmmsg, hsk_recv_zc, raw_xsk, "
+		"recvfrom, recvmmsg\n"
+		"                       (default: all)\n"
 		"      --no-pin         do not pin receiver and sender to "
 		"two CPUs\n"
 		"  -h, --help           this text\n"
 		"\n"
-		"Without --backend, hotsock picks its backend as for any "
-		"program\n(HOTSOCK_BACKEND, default auto); the table shows "
-		"which one served.\n"
+		"The table shows, per contender, which backend served and which "
+		"side was the\n"
+		"bottleneck: the sender when rx/sent >= %.0f%%, else the "
+		"receiver.\n"
 		"Exit status: 0 ok, 1 failure, 2 bad usage.\n",
-		BATCH_MAX);
+		BATCH_MAX, 100 * SENDER_BOUND);
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -773,22 +1171,83 @@ static int parse_backends(char *list, struct config *cfg)
 	return cfg->n_backends ? 0 : -1;
 }
 
-/* The hotsock contenders once per backend, then the kernel ones. */
-static void make_contenders(const struct config *cfg)
+static const char *const contender_keys[] = { "hsk_recvfrom", "hsk_recvmmsg",
+					      "hsk_recv_zc",  "raw_xsk",
+					      "recvfrom",     "recvmmsg" };
+
+/* "hsk_recv_zc,raw_xsk": names from contender_keys. */
+static int check_contenders(const char *list)
+{
+	char *copy = strdup(list), *name, *save = NULL;
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	if (!copy)
+		return -1;
+	for (name = strtok_r(copy, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save), n++) {
+		for (i = 0; i < ARRAY_SIZE(contender_keys); i++)
+			if (!strcmp(name, contender_keys[i]))
+				break;
+		if (i == ARRAY_SIZE(contender_keys))
+			ret = -1;
+	}
+	free(copy);
+	return n ? ret : -1;
+}
+
+static int wanted(const struct config *cfg, const char *key)
+{
+	size_t len = strlen(key);
+	const char *p;
+
+	if (!cfg->only)
+		return 1;
+	for (p = cfg->only; *p;) {
+		if (!strncmp(p, key, len) && (p[len] == ',' || !p[len]))
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+static void add_contender(const struct config *cfg, const struct contender *c,
+			  const char *backend)
+{
+	if (!wanted(cfg, c->key))
+		return;
+	contenders[n_contenders] = *c;
+	contenders[n_contenders].backend = backend;
+	n_contenders++;
+}
+
+/*
+ * The hotsock contenders once per backend, raw xsk (right after the
+ * af_xdp ones, when there are), then the kernel ones.
+ */
+static void make_contenders(const struct config *cfg, int have_raw)
 {
 	unsigned int b, i, nb = cfg->n_backends ? cfg->n_backends : 1;
+	int raw_done = !have_raw;
 
 	n_contenders = 0;
 	for (b = 0; b < nb; b++) {
-		for (i = 0; i < ARRAY_SIZE(hotsock_contenders); i++) {
-			contenders[n_contenders] = hotsock_contenders[i];
-			contenders[n_contenders].backend =
-				cfg->n_backends ? cfg->backends[b] : NULL;
-			n_contenders++;
+		const char *backend = cfg->n_backends ? cfg->backends[b] : NULL;
+
+		for (i = 0; i < ARRAY_SIZE(hotsock_contenders); i++)
+			add_contender(cfg, &hotsock_contenders[i], backend);
+		if (!raw_done && backend && !strcmp(backend, "af_xdp")) {
+			add_contender(cfg, &raw_contender, NULL);
+			raw_done = 1;
 		}
 	}
+	if (!raw_done)
+		add_contender(cfg, &raw_contender, NULL);
 	for (i = 0; i < ARRAY_SIZE(kernel_contenders); i++)
-		contenders[n_contenders++] = kernel_contenders[i];
+		add_contender(cfg, &kernel_contenders[i], NULL);
 }
 
 /* Two CPUs of our affinity mask for receiver and sender, or -1. */
@@ -811,6 +1270,109 @@ static void choose_cpus(int pin, int *rx_cpu, int *tx_cpu)
 	}
 }
 
+/*
+ * Can af_xdp serve a UDP socket on hsk0? One strict socket, bound and
+ * closed; the library is then configured from the environment again.
+ * Return: 1 yes, 0 no (*why says why).
+ */
+static int probe_af_xdp(struct hsk_topo *t, const struct config *cfg,
+			char *why, size_t why_len)
+{
+	HSK_OPTS(o, .backend = "af_xdp", .strict = 1);
+	int domain = cfg->family == 6 ? AF_INET6 : AF_INET;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const char *name;
+	int fd = -1, ok = 0;
+
+	fill_addr(t, cfg->family, 1, PROBE_PORT, &ss, &sslen);
+	if (hsk_init(&o) < 0) {
+		snprintf(why, why_len, "hsk_init: %s", strerror(errno));
+	} else if ((fd = hsk_socket(domain, SOCK_DGRAM, 0)) < 0) {
+		snprintf(why, why_len, "hsk_socket: %s", strerror(errno));
+	} else if (hsk_bind(fd, (struct sockaddr *)&ss, sslen) < 0) {
+		snprintf(why, why_len, "hsk_bind: %s", strerror(errno));
+	} else if (!(name = hsk_backend_name(fd)) || strcmp(name, "af_xdp")) {
+		snprintf(why, why_len, "the socket is on %s",
+			 name ? name : "?");
+	} else {
+		ok = 1;
+	}
+	if (fd >= 0)
+		hsk_close(fd);
+	(void)hsk_init(NULL);
+#ifdef HSK_BENCH_XSK
+	if (wait_xdp_detached(t->ifindex_local) < 0 && ok) {
+		snprintf(why, why_len,
+			 "its XDP program stayed on %s after close",
+			 t->if_local);
+		ok = 0;
+	}
+#endif
+	return ok;
+}
+
+/*
+ * Does the xsk source work here? It sends at a kernel socket on hsk0,
+ * which must get a datagram of the right length from the right address
+ * and port (the kernel checks the checksums) within a second.
+ * Return: 1 yes, 0 no (*why says why).
+ */
+static int probe_xsk_source(struct hsk_topo *t, const struct config *cfg,
+			    int cpu, char *why, size_t why_len)
+{
+	int domain = cfg->family == 6 ? AF_INET6 : AF_INET;
+	struct timeval tv = { 0, 100000 };
+	struct sockaddr_storage ss, src, want;
+	socklen_t sslen, srclen, wantlen;
+	unsigned char buf[MTU];
+	const char *what = "";
+	double deadline;
+	struct sender s;
+	pthread_t th;
+	int fd, started = 0, ok = 0, err;
+	ssize_t n;
+
+	memset(&th, 0, sizeof(th));
+	memset(&s, 0, sizeof(s));
+	s.fd = -1;
+	fill_addr(t, cfg->family, 1, PROBE_PORT, &ss, &sslen);
+	fill_addr(t, cfg->family, 0, XSK_SRC_PORT, &want, &wantlen);
+	fd = socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sslen) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		snprintf(why, why_len, "probe socket: %s", strerror(errno));
+		goto out;
+	}
+	if (start_sender(&s, SRC_XSK, t, cfg, PROBE_PORT, cpu, &th, &started,
+			 &what) < 0) {
+		snprintf(why, why_len, "%s: %s", what, strerror(errno));
+		goto out;
+	}
+	deadline = now() + 1.0;
+	while (!ok && !g_stop && now() < deadline) {
+		srclen = sizeof(src);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&src,
+			     &srclen);
+		ok = n == (ssize_t)cfg->size && srclen == wantlen &&
+		     !memcmp(&src, &want, wantlen);
+	}
+	if (!ok)
+		snprintf(why, why_len,
+			 "no datagram from it reached a kernel socket on %s "
+			 "in 1 s",
+			 t->if_local);
+out:
+	err = stop_sender(&s, th, started);
+	if (err && ok) {
+		snprintf(why, why_len, "%s: %s", s.what, strerror(err));
+		ok = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -821,6 +1383,8 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "backend", required_argument, NULL, 'B' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "contenders", required_argument, NULL, 'c' },
 		{ "no-pin", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -832,7 +1396,10 @@ int main(int argc, char **argv)
 	struct utsname un;
 	unsigned long v;
 	unsigned int c, rep;
-	int opt, err, rx_cpu, tx_cpu, status = 0, port = PORT_BASE;
+	int opt, err, rx_cpu, tx_cpu, status = 0, port = PORT_BASE, have_raw = 0;
+	enum source_kind source;
+	char why[160];
+	double t_start = now();
 	size_t max_size;
 
 	cfg.duration = 3.0;
@@ -841,8 +1408,12 @@ int main(int argc, char **argv)
 	cfg.reps = 3;
 	cfg.batch = 32;
 	cfg.pin = 1;
-	while ((opt = getopt_long(argc, argv, "d:s:f:r:b:j:B:h", opts, NULL)) !=
-	       -1) {
+	cfg.source = -1;
+#ifdef HSK_BENCH_XSK
+	have_raw = 1;
+#endif
+	while ((opt = getopt_long(argc, argv, "d:s:f:r:b:j:B:S:c:h", opts,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			if (parse_double(optarg, 0.01, 3600, &cfg.duration)) {
@@ -905,6 +1476,31 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'S':
+			if (!strcmp(optarg, "kernel")) {
+				cfg.source = SRC_KERNEL;
+			} else if (!strcmp(optarg, "xsk")) {
+				cfg.source = SRC_XSK;
+			} else {
+				fprintf(stderr,
+					"hotsock-bench: --source is kernel "
+					"or xsk, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (check_contenders(optarg)) {
+				fprintf(stderr,
+					"hotsock-bench: bad --contenders "
+					"'%s' (a list of hsk_recvfrom, "
+					"hsk_recvmmsg, hsk_recv_zc, raw_xsk, "
+					"recvfrom, recvmmsg)\n",
+					optarg);
+				return 2;
+			}
+			cfg.only = optarg;
+			break;
 		case 'P':
 			cfg.pin = 0;
 			break;
@@ -932,17 +1528,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	make_contenders(&cfg);
-	memset(res, 0, sizeof(res));
-	for (c = 0; c < n_contenders; c++) {
-		res[c].runs = calloc(cfg.reps, sizeof(struct run));
-		if (!res[c].runs) {
-			perror("hotsock-bench: calloc");
-			return 1;
-		}
-		snprintf(res[c].backend, sizeof(res[c].backend), "?");
-	}
-
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: wake blocked calls */
 	sigemptyset(&sa.sa_mask);
@@ -962,22 +1547,89 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* Watchdog: a run that overstays its time is stopped. */
-	alarm((unsigned int)(cfg.reps * n_contenders *
-			     (cfg.duration + FIRST_PACKET_TIMEOUT + 1)) +
-	      30);
-
+	/* Watchdog for the probes; the runs get their own below. */
+	alarm(30);
 	choose_cpus(cfg.pin, &rx_cpu, &tx_cpu);
 	uname(&un);
+
+	/* The source: xsk when it works (or when asked: then it must). */
+	if (cfg.source == SRC_KERNEL) {
+		source = SRC_KERNEL;
+	} else if (probe_xsk_source(&topo, &cfg, tx_cpu, why, sizeof(why))) {
+		source = SRC_XSK;
+	} else if (cfg.source == SRC_XSK) {
+		fprintf(stderr, "hotsock-bench: the xsk source does not work: "
+				"%s\n",
+			why);
+		topo_teardown(&topo);
+		return 1;
+	} else {
+		source = SRC_KERNEL;
+		printf("source: xsk does not work here (%s); falling back to "
+		       "kernel\n",
+		       why);
+	}
+	/* hotsock on kernel and af_xdp, unless told otherwise. */
+	if (!cfg.n_backends && (wanted(&cfg, "hsk_recvfrom") ||
+				wanted(&cfg, "hsk_recvmmsg") ||
+				wanted(&cfg, "hsk_recv_zc"))) {
+		if (probe_af_xdp(&topo, &cfg, why, sizeof(why))) {
+			cfg.backends[0] = "kernel";
+			cfg.backends[1] = "af_xdp";
+			cfg.n_backends = 2;
+		} else {
+			printf("backends: af_xdp cannot serve on %s (%s); "
+			       "hotsock runs once, as HOTSOCK_BACKEND says\n",
+			       topo.if_local, why);
+		}
+	}
+	alarm(0);
+	if (g_stop) {
+		topo_teardown(&topo);
+		fprintf(stderr, "hotsock-bench: interrupted\n");
+		return 1;
+	}
+
+	make_contenders(&cfg, have_raw);
+	if (!n_contenders) {
+		topo_teardown(&topo);
+		fprintf(stderr, "hotsock-bench: no contender to run\n");
+		return 2;
+	}
+	memset(res, 0, sizeof(res));
+	for (c = 0; c < n_contenders; c++) {
+		res[c].runs = calloc(cfg.reps, sizeof(struct run));
+		if (!res[c].runs) {
+			perror("hotsock-bench: calloc");
+			topo_teardown(&topo);
+			return 1;
+		}
+		snprintf(res[c].backend, sizeof(res[c].backend), "?");
+	}
+
+	/* Watchdog: a run that overstays its time is stopped. */
+	alarm((unsigned int)(cfg.reps * n_contenders *
+			     (cfg.duration + FIRST_PACKET_TIMEOUT +
+			      SOURCE_START_TIMEOUT + DETACH_TIMEOUT + 1)) +
+	      30);
+
 	printf("hotsock-bench: UDP/IPv%d, %zu-byte payloads, %s -> %s over "
 	       "veth (%s -> %s)\n",
 	       cfg.family, cfg.size,
 	       cfg.family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER,
 	       cfg.family == 6 ? TOPO_IP6_LOCAL : TOPO_IP4_LOCAL, topo.if_peer,
 	       topo.if_local);
-	printf("sender: one kernel thread, sendmmsg x%u; receivers: batch %u; "
-	       "%u rep(s) x %g s per contender, interleaved\n",
-	       cfg.batch, cfg.batch, cfg.reps, cfg.duration);
+	if (source == SRC_XSK)
+		printf("source: xsk, an AF_XDP socket on %s (TX only), one "
+		       "prebuilt %zu-byte frame;\n",
+		       topo.if_peer,
+		       ETH_HLEN_ + (cfg.family == 6 ? 40 : 20) + 8 + cfg.size);
+	else
+		printf("source: kernel, one thread, sendmmsg x%u;\n",
+		       cfg.batch);
+	printf("receivers: batch %u; %u rep(s) x %g s per contender, "
+	       "interleaved\n",
+	       cfg.batch, cfg.reps, cfg.duration);
 	if (rx_cpu >= 0)
 		printf("cpus: receiver on %d, sender on %d (of %ld online); "
 		       "kernel %s\n",
@@ -992,9 +1644,9 @@ int main(int argc, char **argv)
 		for (c = 0; c < n_contenders && !g_stop; c++) {
 			struct run *run = &res[c].runs[rep];
 
-			run_one(&contenders[c], &topo, &cfg, port++, rx_cpu,
-				tx_cpu, res[c].backend, sizeof(res[c].backend),
-				run);
+			run_one(&contenders[c], &topo, &cfg, source, port++,
+				rx_cpu, tx_cpu, res[c].backend,
+				sizeof(res[c].backend), run);
 			if (run->ok)
 				fprintf(stderr,
 					"  rep %u/%u %-22s %10.0f pps "
@@ -1019,7 +1671,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	print_table(&cfg, res);
-	if (cfg.json && write_json(&cfg, res, &un, rx_cpu, tx_cpu) < 0) {
+	printf("(%.0f s in all)\n", now() - t_start);
+	if (cfg.json &&
+	    write_json(&cfg, res, &un, source, rx_cpu, tx_cpu) < 0) {
 		fprintf(stderr, "hotsock-bench: cannot write %s: %s\n",
 			cfg.json, strerror(errno));
 		status = 1;

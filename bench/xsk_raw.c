@@ -22,6 +22,10 @@
 #define FRAME_SIZE 2048u
 #define RING 2048u
 #define BATCH 64u
+/* A queue whose last XSK closed a moment ago stays bound until the
+ * kernel's deferred release has run: EBUSY, for a while. */
+#define BUSY_RETRIES 400
+#define BUSY_RETRY_US 5000
 
 struct xsk_raw {
 	struct xsk_umem *umem;
@@ -47,26 +51,36 @@ struct xsk_raw *xsk_raw_open(const char *ifname, bool rx)
 	};
 	struct xsk_raw *x = calloc(1, sizeof(*x));
 	uint32_t idx;
+	int err;
 
 	if (!x)
 		return NULL;
 	x->area = mmap(NULL, (size_t)FRAMES * FRAME_SIZE,
 		       PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (x->area == MAP_FAILED ||
-	    xsk_umem__create(&x->umem, x->area, (size_t)FRAMES * FRAME_SIZE,
-			     &x->fq, &x->cq, &ucfg) ||
-	    xsk_socket__create(&x->xsk, ifname, 0, x->umem,
-			       rx ? &x->rx : NULL, &x->tx, &scfg)) {
-		xsk_raw_close(x);
-		return NULL;
+	if (x->area == MAP_FAILED) {
+		err = -errno;
+		goto fail;
 	}
+	err = xsk_umem__create(&x->umem, x->area, (size_t)FRAMES * FRAME_SIZE,
+			       &x->fq, &x->cq, &ucfg);
+	if (err)
+		goto fail;
+	for (int tries = 0;; tries++) {
+		err = xsk_socket__create(&x->xsk, ifname, 0, x->umem,
+					 rx ? &x->rx : NULL, &x->tx, &scfg);
+		if (err != -EBUSY || tries == BUSY_RETRIES)
+			break;
+		usleep(BUSY_RETRY_US);
+	}
+	if (err)
+		goto fail;
 	x->fd = xsk_socket__fd(x->xsk);
 	if (rx) {
 		/* The first half of the frames feed the fill ring. */
 		if (xsk_ring_prod__reserve(&x->fq, RING, &idx) != RING) {
-			xsk_raw_close(x);
-			return NULL;
+			err = -ENOSPC;
+			goto fail;
 		}
 		for (uint32_t i = 0; i < RING; i++)
 			*xsk_ring_prod__fill_addr(&x->fq, idx + i) =
@@ -74,6 +88,10 @@ struct xsk_raw *xsk_raw_open(const char *ifname, bool rx)
 		xsk_ring_prod__submit(&x->fq, RING);
 	}
 	return x;
+fail:
+	xsk_raw_close(x);
+	errno = err < 0 ? -err : EIO;
+	return NULL;
 }
 
 void xsk_raw_close(struct xsk_raw *x)
@@ -116,6 +134,17 @@ unsigned int xsk_raw_rx_burst(struct xsk_raw *x)
 	return n;
 }
 
+uint64_t xsk_raw_rx_dropped(const struct xsk_raw *x)
+{
+	struct xdp_statistics st;
+	socklen_t len = sizeof(st);
+
+	memset(&st, 0, sizeof(st));
+	if (getsockopt(x->fd, SOL_XDP, XDP_STATISTICS, &st, &len) < 0)
+		return 0;
+	return st.rx_dropped + st.rx_ring_full;
+}
+
 void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len)
 {
 	/* Every frame of the UMEM holds the same datagram. */
@@ -125,7 +154,7 @@ void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len)
 
 unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len)
 {
-	uint32_t idx, done, n;
+	uint32_t idx = 0, done, n;
 
 	done = xsk_ring_cons__peek(&x->cq, RING, &idx);
 	xsk_ring_cons__release(&x->cq, done);

@@ -17,6 +17,9 @@ int xsk_raw_fd(const struct xsk_raw *x);
 
 /* Frames received and handed straight back to the fill ring. */
 unsigned int xsk_raw_rx_burst(struct xsk_raw *x);
+/* Frames the kernel dropped on their way to this socket (receive ring
+ * full, or no fill-ring frame), from XDP_STATISTICS; 0 when unknown. */
+uint64_t xsk_raw_rx_dropped(const struct xsk_raw *x);
 
 /* Writes @frame into every UMEM frame, once, before sending. */
 void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len);

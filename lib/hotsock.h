@@ -65,10 +65,14 @@ struct timespec;
  *                                           (default), 3 info, 4 debug
  *   zc_max_held      HOTSOCK_ZC_MAX_HELD    buffers a caller may hold per
  *                                           socket (default 256)
- *   zc_buf_size      HOTSOCK_ZC_BUF_SIZE    bytes per zero-copy buffer,
- *                                           256..65536 (default 2048)
+ *   zc_buf_size      HOTSOCK_ZC_BUF_SIZE    bytes per zero-copy buffer of the
+ *                                           kernel backend, 256..65536
+ *                                           (default 2048); the fast paths
+ *                                           lend their own frames (2048-byte
+ *                                           UMEM frames on af_xdp)
  *   packet_ring_size HOTSOCK_PACKET_RING_SIZE  bytes of TPACKET_V3 ring per
- *                                           AF_PACKET socket (default 4 MiB)
+ *                                           AF_PACKET socket, 256 KiB..1 GiB
+ *                                           (default 4 MiB)
  *   iface            HOTSOCK_IFACE          interface of the fast path for
  *                                           sockets bound to the wildcard
  *                                           address (default: the only
@@ -277,8 +281,8 @@ int hsk_sendmmsg(int fd, struct mmsghdr *msgvec, unsigned int vlen, int flags);
  * with errno:
  *   EBADF, ENOTSOCK  @fd is not an open socket.
  *   EFAULT   a NULL or unwritable buffer with a non-zero length.
- *   EINVAL   bad flags for the protocol (MSG_OOB on a datagram socket
- *            gives EOPNOTSUPP, as the kernel).
+ *   EINVAL   flags the protocol rejects (an AF_PACKET socket rejects
+ *            any but MSG_PEEK, MSG_DONTWAIT, MSG_TRUNC, MSG_ERRQUEUE).
  *   EAGAIN   would block in non-blocking mode, with MSG_DONTWAIT, or when
  *            SO_RCVTIMEO expires in blocking mode.
  *   ETIMEDOUT  timeout mode and nothing arrived in time.
@@ -449,7 +453,9 @@ struct hsk_stats {
 
 /**
  * hsk_stats() - read the counters of a socket.
- * @st: filled with min(@sz, sizeof(struct hsk_stats)) bytes.
+ * @st: the counters this library knows, then zeros up to @sz: a caller
+ *      built against a newer header reads 0 for counters this library
+ *      does not keep.
  * @sz: sizeof(*@st) as the caller knows it.
  *
  * Return: 0, or -1 with errno:

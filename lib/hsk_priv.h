@@ -40,6 +40,8 @@ struct hsk_ctl_ops {
 		       socklen_t l);
 	int (*setsockopt)(struct hsk_sock *s, int level, int name,
 			  const void *val, socklen_t len);
+	int (*getsockopt)(struct hsk_sock *s, int level, int name, void *val,
+			  socklen_t *len);
 	ssize_t (*recvmsg)(struct hsk_sock *s, struct msghdr *m, int flags);
 	int (*recvmmsg)(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 			int flags);

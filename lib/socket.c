@@ -381,6 +381,10 @@ HSK_EXPORT int hsk_shutdown(int fd, int how)
 HSK_EXPORT int hsk_getsockopt(int fd, int level, int name, void *val,
 			      socklen_t *len)
 {
+	struct hsk_sock *s = hsk_sock_get(fd);
+
+	if (s && s->be->ctl->getsockopt)
+		return s->be->ctl->getsockopt(s, level, name, val, len);
 	return getsockopt(fd, level, name, val, len);
 }
 
@@ -430,13 +434,71 @@ static ssize_t try_recvmsg(struct hsk_sock *s, void *arg, int flags)
 	return r;
 }
 
+/*
+ * MSG_WAITALL on a stream in timeout mode: the descriptor is O_NONBLOCK,
+ * so one recvmsg(2) returns what is queued. Gather until the buffer is
+ * full, the peer shuts down or the timeout ends; a timeout after some
+ * data returns that data, as SO_RCVTIMEO does.
+ */
+#define WAITALL_MAX_IOV 64
+
+static ssize_t recv_waitall(struct hsk_sock *s, struct msghdr *m, int flags,
+			    double timeout)
+{
+	struct iovec iov[WAITALL_MAX_IOV];
+	struct msghdr cur = *m;
+	struct hsk_deadline d;
+	size_t got = 0;
+	ssize_t r;
+
+	if (m->msg_iovlen)
+		memcpy(iov, m->msg_iov, m->msg_iovlen * sizeof(*iov));
+	cur.msg_iov = iov;
+	deadline_after(&d, timeout);
+	flags = (flags & ~MSG_WAITALL) | MSG_DONTWAIT;
+	for (;;) {
+		r = recvmsg(s->fd, &cur, flags);
+		if (r > 0) {
+			got += (size_t)r;
+			while (cur.msg_iovlen &&
+			       (size_t)r >= cur.msg_iov->iov_len) {
+				r -= (ssize_t)cur.msg_iov->iov_len;
+				cur.msg_iov++;
+				cur.msg_iovlen--;
+			}
+			if (!cur.msg_iovlen)
+				break;
+			cur.msg_iov->iov_base = (char *)cur.msg_iov->iov_base + r;
+			cur.msg_iov->iov_len -= (size_t)r;
+			continue;
+		}
+		if (r == 0 || errno != EAGAIN || hsk_wait_fd(s->fd, POLLIN, &d))
+			break;
+	}
+	m->msg_flags = cur.msg_flags;
+	if (got) {
+		hsk_count(&s->stats.rx_kernel_path, 1);
+		return (ssize_t)got;
+	}
+	return r;
+}
+
 HSK_EXPORT ssize_t hsk_recvmsg(int fd, struct msghdr *m, int flags)
 {
 	struct hsk_sock *s = hsk_sock_get(fd);
+	double timeout;
 	ssize_t r;
 
 	if (!s)
 		return recvmsg(fd, m, flags);
+	timeout = atomic_load(&s->timeout);
+	if ((flags & MSG_WAITALL) && !(flags & (MSG_PEEK | MSG_DONTWAIT)) &&
+	    s->type == SOCK_STREAM && timeout > 0 && m &&
+	    m->msg_iovlen <= WAITALL_MAX_IOV && (m->msg_iov || !m->msg_iovlen)) {
+		r = recv_waitall(s, m, flags, timeout);
+		count_rx(s, m, r, flags);
+		return r;
+	}
 	r = hsk_run_op(s, POLLIN, flags, !s->be->ctl->recvmsg, try_recvmsg, m);
 	count_rx(s, m, r, flags);
 	return r;

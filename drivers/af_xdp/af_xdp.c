@@ -517,6 +517,17 @@ static int xdp_open(struct hsk_sock *s)
 	xs->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (xs->efd < 0)
 		goto fail;
+	if (xs->packet) {
+		/* A shared packet socket receives through this kernel socket:
+		 * give it the room the kernel backend's ring has. Privileged
+		 * callers pass rmem_max; others get what it allows. */
+		int room = (int)s->packet_ring_size;
+
+		if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &room,
+			       sizeof(room)))
+			setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &room,
+				   sizeof(room));
+	}
 	s->priv = xs;
 	return 0;
 nomem:

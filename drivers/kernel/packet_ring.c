@@ -39,6 +39,8 @@ struct packet_ring {
 	uint32_t *held;               /* frames lent, per block */
 	bool *owed;                   /* read to the end, awaiting loans */
 	uint64_t drops;               /* PACKET_STATISTICS, accumulated */
+	struct tpacket_stats_v3 unreported; /* read for hsk_stats(), not yet
+					     * for the caller's getsockopt */
 };
 
 static struct tpacket_block_desc *block(struct packet_ring *pr, uint32_t i)
@@ -415,20 +417,61 @@ static int packet_wait(struct hsk_sock *s, short events,
 	}
 }
 
-static uint64_t packet_drops(struct hsk_sock *s)
+/*
+ * The kernel resets PACKET_STATISTICS on each read. hsk_stats() reads it
+ * too, so what it reads is kept for the caller's own next getsockopt:
+ * both see every drop. Caller locks.
+ */
+static void fold_kernel_stats(struct hsk_sock *s)
 {
 	struct packet_ring *pr = s->priv;
 	struct tpacket_stats_v3 st;
 	socklen_t len = sizeof(st);
+
+	if (getsockopt(s->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
+		return;
+	pr->drops += st.tp_drops;
+	pr->unreported.tp_packets += st.tp_packets;
+	pr->unreported.tp_drops += st.tp_drops;
+	pr->unreported.tp_freeze_q_cnt += st.tp_freeze_q_cnt;
+}
+
+static uint64_t packet_drops(struct hsk_sock *s)
+{
+	struct packet_ring *pr = s->priv;
 	uint64_t total;
 
 	pthread_mutex_lock(&s->lock);
-	/* The kernel resets its counters on each read: keep the sum. */
-	if (!getsockopt(s->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len))
-		pr->drops += st.tp_drops;
+	fold_kernel_stats(s);
 	total = pr->drops;
 	pthread_mutex_unlock(&s->lock);
 	return total;
+}
+
+static int packet_getsockopt(struct hsk_sock *s, int level, int name,
+			     void *val, socklen_t *len)
+{
+	struct packet_ring *pr = s->priv;
+	struct tpacket_stats_v3 st;
+	socklen_t n;
+
+	if (level != SOL_PACKET || name != PACKET_STATISTICS || !len ||
+	    (int)*len < 0)
+		return getsockopt(s->fd, level, name, val, len);
+	pthread_mutex_lock(&s->lock);
+	fold_kernel_stats(s);
+	st = pr->unreported;
+	memset(&pr->unreported, 0, sizeof(pr->unreported));
+	pthread_mutex_unlock(&s->lock);
+	n = *len < sizeof(st) ? *len : sizeof(st);
+	if (n && !val) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (n)
+		memcpy(val, &st, n);
+	*len = n;
+	return 0;
 }
 
 static int packet_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
@@ -475,6 +518,7 @@ static const struct hsk_ctl_ops packet_ctl = {
 	.open = packet_open,
 	.close = packet_close,
 	.bind = packet_bind,
+	.getsockopt = packet_getsockopt,
 	.recvmsg = packet_recvmsg,
 	.recvmmsg = packet_recvmmsg,
 	.pending = packet_pending,
