@@ -314,6 +314,63 @@ NET_TEST(xdp4, a_truncated_udp_header_never_reaches_the_socket)
 	damaged_is_dropped(TRUNCATED_UDP_HEADER, false, false);
 }
 
+/* An IPv6 datagram behind a hop-by-hop header: the program leaves it to
+ * the kernel, which delivers it through the shadow socket. */
+NET_TEST(xdp6, a_datagram_behind_an_extension_header_arrives_by_the_kernel)
+{
+	static const char msg[] = "extension";
+	const size_t plen = sizeof(msg), ulen = 8 + plen;
+	uint8_t f[256] = { 0 }, *ip = f + 14, *hbh = ip + 40, *udp = hbh + 8;
+	struct tst_pair p;
+	struct hsk_stats st;
+	uint32_t sum = 0;
+	uint16_t c;
+	char buf[64];
+	int raw;
+
+	tst_pair_open(&p, AF_INET6, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_peer_send(&p, "hello", 5);
+	recv_exactly(p.fd, 5);
+	memcpy(f, tst_topo.mac_local, 6);
+	memcpy(f + 6, tst_topo.mac_peer, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)((8 + ulen) >> 8);
+	ip[5] = (uint8_t)(8 + ulen);
+	ip[6] = 0; /* hop-by-hop options */
+	ip[7] = 64;
+	memcpy(ip + 8, &tst_topo.ip6_peer, 16);
+	memcpy(ip + 24, &tst_topo.ip6_local, 16);
+	hbh[0] = IPPROTO_UDP;
+	hbh[1] = 0;    /* 8 bytes */
+	hbh[2] = 1;    /* PadN */
+	hbh[3] = 4;
+	udp[0] = TST_PORT_PEER >> 8;
+	udp[1] = TST_PORT_PEER & 0xff;
+	udp[2] = TST_PORT_LOCAL >> 8;
+	udp[3] = TST_PORT_LOCAL & 0xff;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
+	memcpy(udp + 8, msg, plen);
+	for (int i = 8; i < 40; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum += (uint32_t)ulen + IPPROTO_UDP;
+	c = ref_csum(udp, ulen, sum);
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IPV6);
+	cr_assert_eq(send(raw, f, 14 + 40 + 8 + ulen, 0),
+		     (ssize_t)(14 + 40 + 8 + ulen));
+	cr_assert_eq(hsk_recv(p.fd, buf, sizeof(buf), 0), (ssize_t)plen);
+	cr_assert_str_eq(buf, msg);
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_kernel_path, 1);
+	close(raw);
+	tst_pair_close(&p);
+}
+
 /* ---- a sustained run ------------------------------------------------- */
 
 #define RUN_COUNT 1000000u
