@@ -4,12 +4,14 @@
  *
  * Two NETLINK_ROUTE sockets: one asks (the route, then the neighbour,
  * then the link), the other only listens to the notification groups and
- * is drained without blocking at the start of each lookup. Anything heard
+ * is drained without blocking at the start of a lookup, at most once a
+ * millisecond (NH_DRAIN_INTERVAL_NS). Anything heard
  * there bumps a generation number, which retires every cached answer at
  * once: finer bookkeeping would need to know which routes cover which
  * destinations, and that is the kernel's job. Since the listener exists
  * before the first question and is drained before the cache is read, a
- * change the kernel makes after an answer is always seen by the next call.
+ * change the kernel makes after an answer is seen by the first call a
+ * millisecond or more later.
  */
 #include "neigh.h"
 
@@ -44,6 +46,8 @@
 #define NH_TTL_NS 1000000000ull
 /* A dump skb never exceeds 32 KiB; a larger read is never needed. */
 #define NH_BUF 32768
+#define NH_DRAIN_INTERVAL_NS 1000000ull
+
 /* Bounds the time one call spends draining a storm of notifications. */
 #define NH_DRAIN_MAX 64
 
@@ -72,6 +76,7 @@ struct hsk_neigh {
 	int mon; /* notifications; non-blocking */
 	uint32_t seq;
 	uint32_t gen;
+	uint64_t last_drain; /* ns, CLOCK_MONOTONIC */
 	bool neigh_get; /* RTM_GETNEIGH for one entry works (Linux >= 5.0) */
 	struct nh_entry cache[NH_SETS][NH_WAYS];
 	union {
@@ -622,8 +627,13 @@ enum hsk_nexthop_kind hsk_neigh_resolve(struct hsk_neigh *n, int family,
 		k.scope = scope_id;
 
 	pthread_mutex_lock(&n->lock);
-	drain(n);
 	now = now_ns();
+	/* A drain is a system call: at most one per interval, so that a send
+	 * pays for it rarely and a change is still seen within it. */
+	if (now - n->last_drain >= NH_DRAIN_INTERVAL_NS) {
+		drain(n);
+		n->last_drain = now;
+	}
 	e = cache_find(n, &k, now);
 	if (e) {
 		*out = e->nh;
