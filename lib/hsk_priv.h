@@ -47,6 +47,9 @@ struct hsk_ctl_ops {
 			int flags);
 	ssize_t (*sendmsg)(struct hsk_sock *s, const struct msghdr *m,
 			   int flags);
+	/* Optional batch of ->sendmsg: may send fewer than @n. */
+	int (*sendmmsg)(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
+			int flags);
 	/*
 	 * Readiness for hsk_poll(): the events a receive or send would find
 	 * now, counting what the library holds in user space. NULL: the

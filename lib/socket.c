@@ -653,6 +653,8 @@ static ssize_t try_sendmmsg(struct hsk_sock *s, void *arg, int flags)
 		errno = EFAULT;
 		return -1;
 	}
+	if (s->be->ctl->sendmmsg)
+		return s->be->ctl->sendmmsg(s, a->v, a->n, flags);
 	/* As sendmmsg(2): stop at the first failure, report it only when
 	 * nothing was sent. Later messages never wait. */
 	for (i = 0; i < a->n; i++) {

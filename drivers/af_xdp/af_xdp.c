@@ -1171,30 +1171,32 @@ static ssize_t shadow_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 	return r;
 }
 
-static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
-			   int flags)
+/* Whether @m can leave by the fast path, and how (@pl, @len). */
+static bool send_fast(struct xdp_sock *xs, const struct msghdr *m, int flags,
+		      struct tx_plan *pl, size_t *len)
 {
-	struct xdp_sock *xs = s->priv;
-	struct xsk_queue *q;
-	struct xdp_desc d;
-	struct tx_plan pl;
-	uint64_t addr;
-	size_t len;
-	uint8_t *payload, *frame;
-
 	/* Anything unusual is the kernel's to answer, errors included. */
 	if (!xs->port || !m || m->msg_controllen ||
 	    (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) ||
 	    (m->msg_iovlen && !m->msg_iov) ||
-	    !plan_send(xs, m->msg_name, m->msg_namelen, &pl))
-		return shadow_sendmsg(s, m, flags);
-	len = iov_len(m);
-	if (!plan_fits(&pl, len))
-		return shadow_sendmsg(s, m, flags);
-	q = &xs->port->q[0];
-	pthread_mutex_lock(&xs->port->lock);
+	    !plan_send(xs, m->msg_name, m->msg_namelen, pl))
+		return false;
+	*len = iov_len(m);
+	return plan_fits(pl, *len);
+}
+
+/* Copies @m into a frame behind its headers and queues it for transmit,
+ * without the kick. Port locked; -1 with EAGAIN when frames or ring
+ * slots run out. */
+static int queue_datagram(struct xdp_sock *xs, struct xsk_queue *q,
+			  const struct msghdr *m, struct tx_plan *pl,
+			  size_t len)
+{
+	struct xdp_desc d;
+	uint8_t *payload, *frame;
+	uint64_t addr;
+
 	if (!xsk_frame_get(q, &addr)) {
-		pthread_mutex_unlock(&xs->port->lock);
 		errno = EAGAIN;
 		return -1;
 	}
@@ -1204,20 +1206,100 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 		       m->msg_iov[i].iov_len);
 		off += m->msg_iov[i].iov_len;
 	}
-	frame = build_frame(xs, &pl, payload, (uint32_t)len);
-	d = (struct xdp_desc){ .addr = addr + (uint64_t)(frame - (payload -
-								  HSK_BUF_HEADROOM)),
-			       .len = (uint32_t)(pl.hdr + len) };
+	frame = build_frame(xs, pl, payload, (uint32_t)len);
+	d = (struct xdp_desc){
+		.addr = addr + HSK_BUF_HEADROOM - (uint64_t)(payload - frame),
+		.len = (uint32_t)(pl->hdr + len),
+	};
 	if (!xsk_tx_submit(q, &d, 1)) {
 		xsk_frame_put(q, addr);
-		pthread_mutex_unlock(&xs->port->lock);
 		errno = EAGAIN;
 		return -1;
 	}
-	xsk_tx_kick(q);
+	return 0;
+}
+
+static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
+			   int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	struct tx_plan pl;
+	struct xsk_queue *q;
+	size_t len;
+	int r;
+
+	if (!send_fast(xs, m, flags, &pl, &len))
+		return shadow_sendmsg(s, m, flags);
+	q = &xs->port->q[0];
+	pthread_mutex_lock(&xs->port->lock);
+	r = queue_datagram(xs, q, m, &pl, len);
+	if (!r)
+		xsk_tx_kick(q);
 	pthread_mutex_unlock(&xs->port->lock);
+	if (r)
+		return -1;
 	hsk_count(&s->stats.tx_fast_path, 1);
 	return (ssize_t)len;
+}
+
+/*
+ * Runs of datagrams the fast path takes are queued under one lock and sent
+ * with one kick; one it cannot take goes through the kernel after the run
+ * before it has left, so the order is kept. As sendmmsg(2), a failure
+ * ends the call, and is reported only when nothing was sent.
+ */
+static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v,
+			unsigned int n, int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	struct xsk_queue *q = NULL;
+	unsigned int i, queued = 0, run = 0;
+	struct tx_plan pl;
+	size_t len;
+	ssize_t r = 0;
+
+	for (i = 0; i < n; i++) {
+		if (send_fast(xs, &v[i].msg_hdr, flags, &pl, &len)) {
+			if (!run) {
+				q = &xs->port->q[0];
+				pthread_mutex_lock(&xs->port->lock);
+			}
+			if (queue_datagram(xs, q, &v[i].msg_hdr, &pl, len)) {
+				r = -1;
+				break;
+			}
+			v[i].msg_len = (unsigned int)len;
+			run++;
+			continue;
+		}
+		if (run) {
+			xsk_tx_kick(q);
+			pthread_mutex_unlock(&xs->port->lock);
+			queued += run;
+			run = 0;
+		}
+		r = shadow_sendmsg(s, &v[i].msg_hdr,
+				   i ? flags | MSG_DONTWAIT : flags);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned int)r;
+		/* The kernel's autobind may have made it a kernel socket:
+		 * @xs is gone, the rest is the kernel's. */
+		if (s->be != &hsk_af_xdp_backend) {
+			r = i + 1 < n ? sendmmsg(s->fd, v + i + 1, n - i - 1,
+						 flags | MSG_DONTWAIT)
+				      : 0;
+			hsk_count(&s->stats.tx_fast_path, queued);
+			return (int)(i + 1) + (r > 0 ? (int)r : 0);
+		}
+	}
+	if (run) {
+		xsk_tx_kick(q);
+		pthread_mutex_unlock(&xs->port->lock);
+		queued += run;
+	}
+	hsk_count(&s->stats.tx_fast_path, queued);
+	return i ? (int)i : (int)r;
 }
 
 /* ---- zero-copy ------------------------------------------------------ */
@@ -1425,6 +1507,7 @@ static const struct hsk_ctl_ops xdp_ctl = {
 	.recvmsg = xdp_recvmsg,
 	.recvmmsg = xdp_recvmmsg,
 	.sendmsg = xdp_sendmsg,
+	.sendmmsg = xdp_sendmmsg,
 	.pending = xdp_pending,
 	.kernel_drops = kernel_meminfo_drops,
 	.extra_fds = xdp_extra_fds,
