@@ -54,9 +54,21 @@ static int parse_size(const char *s, unsigned long long *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end)
 		return -1;
@@ -165,8 +177,8 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 			 HSK_MAX_MAX_HELD, HSK_DEFAULT_MAX_HELD,
 			 &c->zc_max_held) ||
 	    uint_setting("HOTSOCK_ZC_BUF_SIZE", o ? o->zc_buf_size : 0,
-			 HSK_MIN_BUF_SIZE, HSK_MAX_BUF_SIZE, HSK_DEFAULT_BUF_SIZE,
-			 &c->zc_buf_size))
+			 HSK_MIN_BUF_SIZE, HSK_MAX_BUF_SIZE,
+			 HSK_DEFAULT_BUF_SIZE, &c->zc_buf_size))
 		return -1;
 
 	r = env_size("HOTSOCK_PACKET_RING_SIZE", &v);
@@ -186,14 +198,15 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 	c->iface[0] = 0;
 	if (env && *env) {
 		if (strlen(env) >= sizeof(c->iface)) {
-			hsk_log(HSK_LOG_ERR, "iface \"%s\": name too long", env);
+			hsk_log(HSK_LOG_ERR, "iface \"%s\": name too long",
+				env);
 			return -1;
 		}
 		strcpy(c->iface, env);
 	}
 
-	if (uint_setting("HOTSOCK_QUEUES", o ? o->queues : 0, 0,
-			 HSK_MAX_QUEUES, 0, &c->queues) ||
+	if (uint_setting("HOTSOCK_QUEUES", o ? o->queues : 0, 0, HSK_MAX_QUEUES,
+			 0, &c->queues) ||
 	    uint_setting("HOTSOCK_RING_SIZE", o ? o->ring_size : 0, 64, 16384,
 			 HSK_DEFAULT_XSK_RING, &c->ring_size) ||
 	    uint_setting("HOTSOCK_BUSY_POLL", o ? o->busy_poll_us : 0, 0,
@@ -283,7 +296,8 @@ HSK_EXPORT int hsk_setdefaulttimeout(double seconds)
 		errno = EINVAL;
 		return -1;
 	}
-	atomic_store(&default_timeout, seconds < 0 ? HSK_TIMEOUT_NONE : seconds);
+	atomic_store(&default_timeout,
+		     seconds < 0 ? HSK_TIMEOUT_NONE : seconds);
 	return 0;
 }
 

@@ -68,6 +68,7 @@ struct hsk_sock *hsk_sock_remove(int fd)
 {
 	slot_t *slot = slot_of(fd, false);
 
-	return slot ? atomic_exchange_explicit(slot, NULL, memory_order_acq_rel)
-		    : NULL;
+	return slot ? atomic_exchange_explicit(slot, NULL,
+					       memory_order_acq_rel) :
+		      NULL;
 }

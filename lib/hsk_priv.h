@@ -89,7 +89,8 @@ struct hsk_burst_ops {
 	 * the backend's again), or -1 with errno when none did. */
 	int (*tx_burst)(struct hsk_sock *s, const struct hsk_buf *b,
 			const uint64_t *cookie, unsigned int n,
-			const struct sockaddr *dst, socklen_t dstlen, int flags);
+			const struct sockaddr *dst, socklen_t dstlen,
+			int flags);
 };
 
 struct hsk_backend {
@@ -119,8 +120,8 @@ static inline void hsk_count(hsk_counter *c, uint64_t n)
  */
 struct hsk_loan {
 	uint64_t cookie;
-	uint32_t gen;          /* bumped per loan: stale tags do not match */
-	uint8_t kind;          /* enum hsk_buf_kind, 0 when free */
+	uint32_t gen; /* bumped per loan: stale tags do not match */
+	uint8_t kind; /* enum hsk_buf_kind, 0 when free */
 };
 
 enum hsk_buf_kind { HSK_BUF_RX = 1, HSK_BUF_TX = 2 };
@@ -139,22 +140,22 @@ struct hsk_slab {
 	uint32_t slot_size;
 	uint32_t nslots;
 	uint32_t nfree;
-	uint32_t *free_list;   /* stack of free slot indices */
+	uint32_t *free_list; /* stack of free slot indices */
 };
 
 struct hsk_sock {
 	int fd;
 	int domain, type, protocol; /* as socket(2); type without flags */
-	int cloexec;                /* SOCK_CLOEXEC asked at creation */
-	uint32_t id;                 /* tags lent buffers with their socket */
+	int cloexec;		    /* SOCK_CLOEXEC asked at creation */
+	uint32_t id;		    /* tags lent buffers with their socket */
 	const struct hsk_backend *be;
-	_Atomic double timeout;      /* < 0 blocking, 0 non-blocking */
-	pthread_mutex_t lock;        /* loans and backend receive state */
+	_Atomic double timeout; /* < 0 blocking, 0 non-blocking */
+	pthread_mutex_t lock;	/* loans and backend receive state */
 	struct hsk_loans loans;
 	unsigned int buf_size;
 	size_t packet_ring_size;
 	struct hsk_sock_stats stats;
-	void *priv;                  /* the backend's */
+	void *priv; /* the backend's */
 };
 
 /* lib/fdtable.c: descriptor number -> socket state. */
@@ -164,18 +165,18 @@ struct hsk_sock *hsk_sock_remove(int fd);
 
 /* lib/config.c */
 struct hsk_config {
-	const char *backend;   /* "auto", "kernel", "af_xdp", "dpdk" */
+	const char *backend; /* "auto", "kernel", "af_xdp", "dpdk" */
 	bool strict;
 	int log_level;
 	unsigned int zc_max_held;
 	unsigned int zc_buf_size;
 	size_t packet_ring_size;
-	char iface[16];        /* "" when not set */
-	unsigned int queues;   /* 0: all */
+	char iface[16];	     /* "" when not set */
+	unsigned int queues; /* 0: all */
 	unsigned int ring_size;
 	unsigned int busy_poll_us;
 	bool packet_exclusive;
-	int xdp_zerocopy;      /* 1 force zero-copy, -1 force copy, 0 auto */
+	int xdp_zerocopy; /* 1 force zero-copy, -1 force copy, 0 auto */
 };
 
 int hsk_config_get(struct hsk_config *out);
@@ -247,7 +248,7 @@ static inline uint64_t hsk_ts_ns(const struct timespec *ts)
 }
 
 /* Backends compiled in (drivers/). */
-extern const struct hsk_backend hsk_kernel_plain_backend;  /* TCP, ... */
+extern const struct hsk_backend hsk_kernel_plain_backend; /* TCP, ... */
 extern const struct hsk_backend hsk_kernel_udp_backend;
 extern const struct hsk_backend hsk_kernel_packet_backend;
 #ifdef HSK_HAVE_AF_XDP

@@ -112,8 +112,9 @@ HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 
 			fds[i].revents = set[i].revents;
 			if (s && in)
-				fds[i].revents = (short)((fds[i].revents & ~in) |
-							 pending_in(s, in));
+				fds[i].revents =
+					(short)((fds[i].revents & ~in) |
+						pending_in(s, in));
 			ready += fds[i].revents != 0;
 		}
 		r = ready;
@@ -129,9 +130,9 @@ HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 		/* The kernel said ready and the library knows better: back
 		 * off briefly rather than spin on the stale hint. */
 		if (stale) {
-			int nap = left < 0 || left > STALE_RETRY_MS
-					  ? STALE_RETRY_MS
-					  : left;
+			int nap = left < 0 || left > STALE_RETRY_MS ?
+					  STALE_RETRY_MS :
+					  left;
 
 			poll(NULL, 0, nap);
 			if (timeout >= 0) {

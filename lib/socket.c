@@ -120,8 +120,8 @@ static ssize_t run_op_for(struct hsk_sock *s, double timeout, short events,
 ssize_t hsk_run_op(struct hsk_sock *s, short events, int flags,
 		   bool kernel_waits, hsk_attempt_fn try, void *arg)
 {
-	double timeout = atomic_load_explicit(&s->timeout,
-					      memory_order_relaxed);
+	double timeout =
+		atomic_load_explicit(&s->timeout, memory_order_relaxed);
 
 	return run_op_for(s, timeout, events, flags, kernel_waits, try, arg);
 }
@@ -144,14 +144,13 @@ static bool fast_path_candidate(int domain, int type, int protocol)
  * fast backend asked for but not built falls back to the kernel, loudly,
  * or fails in strict mode.
  */
-static const struct hsk_backend *choose_backend(const struct hsk_config *c,
-						int domain, int type,
-						int protocol)
+static const struct hsk_backend *
+choose_backend(const struct hsk_config *c, int domain, int type, int protocol)
 {
 	static _Atomic bool warned;
-	const struct hsk_backend *kernel = domain == AF_PACKET
-						   ? &hsk_kernel_packet_backend
-						   : &hsk_kernel_udp_backend;
+	const struct hsk_backend *kernel = domain == AF_PACKET ?
+						   &hsk_kernel_packet_backend :
+						   &hsk_kernel_udp_backend;
 
 	if (!fast_path_candidate(domain, type, protocol))
 		return &hsk_kernel_plain_backend;
@@ -468,7 +467,8 @@ static ssize_t recv_waitall(struct hsk_sock *s, struct msghdr *m, int flags,
 			}
 			if (!cur.msg_iovlen)
 				break;
-			cur.msg_iov->iov_base = (char *)cur.msg_iov->iov_base + r;
+			cur.msg_iov->iov_base =
+				(char *)cur.msg_iov->iov_base + r;
 			cur.msg_iov->iov_len -= (size_t)r;
 			continue;
 		}
@@ -494,7 +494,8 @@ HSK_EXPORT ssize_t hsk_recvmsg(int fd, struct msghdr *m, int flags)
 	timeout = atomic_load(&s->timeout);
 	if ((flags & MSG_WAITALL) && !(flags & (MSG_PEEK | MSG_DONTWAIT)) &&
 	    s->type == SOCK_STREAM && timeout > 0 && m &&
-	    m->msg_iovlen <= WAITALL_MAX_IOV && (m->msg_iov || !m->msg_iovlen)) {
+	    m->msg_iovlen <= WAITALL_MAX_IOV &&
+	    (m->msg_iov || !m->msg_iovlen)) {
 		r = recv_waitall(s, m, flags, timeout);
 		count_rx(s, m, r, flags);
 		return r;
@@ -564,8 +565,8 @@ HSK_EXPORT int hsk_recvmmsg(int fd, struct mmsghdr *v, unsigned int n,
 
 	if (!s)
 		return recvmmsg(fd, v, n, flags, timeout);
-	r = (int)hsk_run_op(s, POLLIN, flags, !s->be->ctl->recvmmsg, try_recvmmsg,
-			&a);
+	r = (int)hsk_run_op(s, POLLIN, flags, !s->be->ctl->recvmmsg,
+			    try_recvmmsg, &a);
 	if (r > 0 && !(flags & MSG_PEEK)) {
 		hsk_count(&s->stats.rx_packets, (uint64_t)r);
 		for (int i = 0; i < r; i++) {
@@ -808,9 +809,10 @@ HSK_EXPORT int hsk_stats(int fd, struct hsk_stats *st, size_t sz)
 		errno = EINVAL;
 		return -1;
 	}
-	_Static_assert(sizeof(struct hsk_sock_stats) / sizeof(hsk_counter) ==
-			       sizeof(struct hsk_stats) / sizeof(uint64_t),
-		       "hsk_stats and hsk_sock_stats must list the same counters");
+	_Static_assert(
+		sizeof(struct hsk_sock_stats) / sizeof(hsk_counter) ==
+			sizeof(struct hsk_stats) / sizeof(uint64_t),
+		"hsk_stats and hsk_sock_stats must list the same counters");
 	src = &s->stats.rx_packets;
 	dst = &all.rx_packets;
 	for (size_t i = 0; i < sizeof(all) / sizeof(uint64_t); i++)

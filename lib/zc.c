@@ -333,9 +333,9 @@ HSK_EXPORT int hsk_send_zc(int fd, struct hsk_buf *bufs, unsigned int n,
 	while (sent < n) {
 		a.bufs = bufs + sent;
 		a.n = n - sent;
-		r = (int)hsk_run_op(s, POLLOUT, sent ? flags | MSG_DONTWAIT
-						     : flags,
-				    false, try_tx, &a);
+		r = (int)hsk_run_op(s, POLLOUT,
+				    sent ? flags | MSG_DONTWAIT : flags, false,
+				    try_tx, &a);
 		if (r <= 0)
 			break;
 		for (int i = 0; i < r; i++) {

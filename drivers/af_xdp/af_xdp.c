@@ -31,12 +31,12 @@
 #include "neigh.h"
 #include "port.h"
 
-#define RXQ_SIZE 1024u     /* datagrams waiting per socket, at most */
+#define RXQ_SIZE 1024u /* datagrams waiting per socket, at most */
 /* What a queued datagram costs against SO_RCVBUF besides its bytes: close
  * to the kernel's skb overhead, so the same buffer holds about as much. */
 #define RX_OVERHEAD 256u
-#define MAX_GROUPS 20      /* as the kernel's default igmp_max_memberships */
-#define SHADOW_EVERY 64u   /* fast deliveries between shadow checks */
+#define MAX_GROUPS 20	 /* as the kernel's default igmp_max_memberships */
+#define SHADOW_EVERY 64u /* fast deliveries between shadow checks */
 #define TX_BATCH 64u
 
 /* Receive options the kernel would answer with control messages. */
@@ -57,26 +57,26 @@ struct mcast_group {
 
 struct xdp_sock {
 	struct hsk_sock *s;
-	struct xsk_port *port;      /* NULL: kernel path only */
-	bool decided;               /* engaged, or fell back for good */
-	bool packet;                /* AF_PACKET, else UDP */
-	bool exclusive;             /* packet: takes its frames from the
+	struct xsk_port *port; /* NULL: kernel path only */
+	bool decided;	       /* engaged, or fell back for good */
+	bool packet;	       /* AF_PACKET, else UDP */
+	bool exclusive;	       /* packet: takes its frames from the
 				     * kernel (HOTSOCK_PACKET_EXCLUSIVE) */
-	uint16_t ptype;             /* packet: ethertype taken, 0 for all */
+	uint16_t ptype;	       /* packet: ethertype taken, 0 for all */
 	int family;
 	union hsk_net_addr laddr;
 	bool lwild;
-	uint16_t lport;             /* network order */
+	uint16_t lport; /* network order */
 	bool connected;
 	union hsk_net_addr raddr;
 	uint16_t rport;
 	uint32_t rscope;
 	struct rx_entry *rxq;
-	uint32_t head, tail;        /* free-running, masked by RXQ_SIZE */
-	uint32_t rx_bytes;          /* queued, as sk_rmem_alloc */
-	uint32_t rcvbuf;            /* SO_RCVBUF, mirrored */
-	uint32_t rx_drops;          /* for SO_RXQ_OVFL, as sk_drops */
-	int efd;                    /* wakes a waiter another thread fed */
+	uint32_t head, tail; /* free-running, masked by RXQ_SIZE */
+	uint32_t rx_bytes;   /* queued, as sk_rmem_alloc */
+	uint32_t rcvbuf;     /* SO_RCVBUF, mirrored */
+	uint32_t rx_drops;   /* for SO_RXQ_OVFL, as sk_drops */
+	int efd;	     /* wakes a waiter another thread fed */
 	int waiting;
 	unsigned int fast_streak;
 	unsigned int rx_flags;
@@ -117,9 +117,9 @@ static bool addr_eq(int family, const union hsk_net_addr *a,
 
 static bool is_multicast(int family, const union hsk_net_addr *a)
 {
-	return family == AF_INET ? (a->v4.s_addr & htonl(0xf0000000)) ==
-					   htonl(0xe0000000)
-				 : a->v6.s6_addr[0] == 0xff;
+	return family == AF_INET ?
+		       (a->v4.s_addr & htonl(0xf0000000)) == htonl(0xe0000000) :
+		       a->v6.s6_addr[0] == 0xff;
 }
 
 bool xdp_sock_wants_frame(struct xdp_sock *xs, uint16_t ethertype)
@@ -143,8 +143,7 @@ bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt)
 	return true;
 }
 
-bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e,
-		      bool wake)
+bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e, bool wake)
 {
 	uint64_t one = 1;
 
@@ -163,8 +162,8 @@ bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e,
 
 void xdp_sock_count_drop(struct xdp_sock *xs, enum hsk_net_verdict why)
 {
-	hsk_count(why == HSK_NET_BAD_CSUM ? &xs->s->stats.rx_drop_checksum
-					  : &xs->s->stats.rx_drop_malformed,
+	hsk_count(why == HSK_NET_BAD_CSUM ? &xs->s->stats.rx_drop_checksum :
+					    &xs->s->stats.rx_drop_malformed,
 		  1);
 }
 
@@ -269,11 +268,11 @@ static int pick_ifindex(struct xdp_sock *xs, const struct hsk_config *c,
 		    i->ifa_addr->sa_family != xs->family)
 			continue;
 		idx = (int)if_nametoindex(i->ifa_name);
-		a = xs->family == AF_INET
-			    ? (const void *)&((struct sockaddr_in *)i->ifa_addr)
-				      ->sin_addr
-			    : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
-				      ->sin6_addr;
+		a = xs->family == AF_INET ?
+			    (const void *)&((struct sockaddr_in *)i->ifa_addr)
+				    ->sin_addr :
+			    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
+				    ->sin6_addr;
 		if (!xs->lwild && addr_eq(xs->family, a, &xs->laddr)) {
 			found = idx;
 			break;
@@ -289,8 +288,9 @@ static int pick_ifindex(struct xdp_sock *xs, const struct hsk_config *c,
 		return 0;
 	}
 	if (!found)
-		*why = xs->lwild ? "no interface is up"
-				 : "the address is on no non-loopback interface";
+		*why = xs->lwild ?
+			       "no interface is up" :
+			       "the address is on no non-loopback interface";
 	return found;
 }
 
@@ -340,8 +340,8 @@ static void become_kernel_socket(struct xdp_sock *xs)
 	s->priv = NULL;
 	/* A packet socket's ring exists only from creation: it keeps the
 	 * plain kernel calls, without the zero-copy API. */
-	s->be = xs->packet ? &hsk_kernel_plain_backend
-			   : &hsk_kernel_udp_backend;
+	s->be = xs->packet ? &hsk_kernel_plain_backend :
+			     &hsk_kernel_udp_backend;
 	xdp_sock_free(xs);
 }
 
@@ -360,8 +360,8 @@ static int autobind(struct xdp_sock *xs)
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = (sa_family_t)xs->family;
 	if (bind(xs->s->fd, (struct sockaddr *)&ss,
-		 xs->family == AF_INET ? sizeof(struct sockaddr_in)
-				       : sizeof(struct sockaddr_in6)))
+		 xs->family == AF_INET ? sizeof(struct sockaddr_in) :
+					 sizeof(struct sockaddr_in6)))
 		return -1;
 	return engage(xs);
 }
@@ -396,8 +396,7 @@ static int packet_binding(struct xdp_sock *xs)
 	if (getsockname(xs->s->fd, (struct sockaddr *)&sll, &len) ||
 	    !sll.sll_ifindex || !sll.sll_protocol)
 		return 0;
-	xs->ptype = sll.sll_protocol == htons(ETH_P_ALL) ? 0
-							 : sll.sll_protocol;
+	xs->ptype = sll.sll_protocol == htons(ETH_P_ALL) ? 0 : sll.sll_protocol;
 	return sll.sll_ifindex;
 }
 
@@ -446,9 +445,9 @@ static int engage(struct xdp_sock *xs)
 	if (!xs->port) {
 		/* Asked for by name, a fallback is news; under "auto" it is
 		 * the expected answer where AF_XDP cannot run. */
-		hsk_log(c.strict		      ? HSK_LOG_ERR
-			: strcmp(c.backend, "auto") ? HSK_LOG_WARN
-						      : HSK_LOG_INFO,
+		hsk_log(c.strict		  ? HSK_LOG_ERR :
+			strcmp(c.backend, "auto") ? HSK_LOG_WARN :
+						    HSK_LOG_INFO,
 			"af_xdp: socket %d stays on the kernel path: %s",
 			xs->s->fd, why);
 		if (c.strict) {
@@ -553,8 +552,7 @@ static void xdp_close(struct hsk_sock *s)
 	s->priv = NULL;
 }
 
-static int xdp_bind(struct hsk_sock *s, const struct sockaddr *a,
-		    socklen_t l)
+static int xdp_bind(struct hsk_sock *s, const struct sockaddr *a, socklen_t l)
 {
 	if (bind(s->fd, a, l))
 		return -1;
@@ -592,8 +590,8 @@ static bool membership_opt(int level, int name, bool *join)
 static void track_group(struct xdp_sock *xs, int level, const void *val,
 			bool join)
 {
-	struct mcast_group g = { .family = level == IPPROTO_IP ? AF_INET
-							       : AF_INET6 };
+	struct mcast_group g = { .family = level == IPPROTO_IP ? AF_INET :
+								 AF_INET6 };
 	int i;
 
 	if (g.family == AF_INET)
@@ -688,16 +686,16 @@ static uint32_t entry_data(const struct xdp_sock *xs, const struct rx_entry *e,
 		*len = e->pkt.payload_len;
 		return e->pkt.payload_off;
 	}
-	off = xs->s->type == SOCK_DGRAM && e->frame_len >= HSK_ETH_HLEN
-		      ? HSK_ETH_HLEN
-		      : 0;
+	off = xs->s->type == SOCK_DGRAM && e->frame_len >= HSK_ETH_HLEN ?
+		      HSK_ETH_HLEN :
+		      0;
 	*len = e->frame_len - off;
 	return off;
 }
 
 /* The source address as recvfrom() gives it; returns its length. */
-static socklen_t entry_addr(const struct xdp_sock *xs,
-			    const struct rx_entry *e, void *out)
+static socklen_t entry_addr(const struct xdp_sock *xs, const struct rx_entry *e,
+			    void *out)
 {
 	const uint8_t *frame = entry_frame(xs, e);
 	struct sockaddr_ll *ll = out;
@@ -770,9 +768,10 @@ static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
 		int hops = pkt->ttl, tclass = pkt->tos;
 
 		if (xs->rx_flags & RX_PKTINFO) {
-			struct in6_pktinfo pi = { .ipi6_addr = pkt->dst.v6,
-						  .ipi6_ifindex =
-							  (unsigned int)ifindex };
+			struct in6_pktinfo pi = {
+				.ipi6_addr = pkt->dst.v6,
+				.ipi6_ifindex = (unsigned int)ifindex
+			};
 
 			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
 				     sizeof(pi));
@@ -792,8 +791,8 @@ static struct rx_entry *rx_head(struct xdp_sock *xs)
 {
 	if (xs->head == xs->tail)
 		xsk_port_pull(xs->port, xs);
-	return xs->head == xs->tail ? NULL
-				    : &xs->rxq[xs->head & (RXQ_SIZE - 1)];
+	return xs->head == xs->tail ? NULL :
+				      &xs->rxq[xs->head & (RXQ_SIZE - 1)];
 }
 
 /* Takes the head entry off the queue; its frame is the caller's. */
@@ -847,8 +846,7 @@ static ssize_t deliver(struct xdp_sock *xs, struct rx_entry *e,
 	return r;
 }
 
-static ssize_t shadow_recvmsg(struct hsk_sock *s, struct msghdr *m,
-			      int flags)
+static ssize_t shadow_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 {
 	ssize_t r = recvmsg(s->fd, m, flags | MSG_DONTWAIT);
 
@@ -857,8 +855,7 @@ static ssize_t shadow_recvmsg(struct hsk_sock *s, struct msghdr *m,
 	return r;
 }
 
-#define FAST_RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | \
-			 MSG_CMSG_CLOEXEC)
+#define FAST_RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
 
 static ssize_t xdp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 {
@@ -888,8 +885,8 @@ static ssize_t xdp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 	return shadow_recvmsg(s, m, flags);
 }
 
-static int xdp_recvmmsg(struct hsk_sock *s, struct mmsghdr *v,
-			unsigned int n, int flags)
+static int xdp_recvmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
+			int flags)
 {
 	unsigned int i;
 	ssize_t r = 0;
@@ -955,7 +952,8 @@ static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
 			return true;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while ((now.tv_sec - start.tv_sec) * 1000000 +
-		 (now.tv_nsec - start.tv_nsec) / 1000 < us);
+			 (now.tv_nsec - start.tv_nsec) / 1000 <
+		 us);
 	return false;
 }
 
@@ -1024,7 +1022,7 @@ static int xdp_wait(struct hsk_sock *s, short events,
  * payload of at most @max_payload bytes (at least @min_payload).
  */
 struct tx_plan {
-	struct hsk_net_flow flow; /* UDP */
+	struct hsk_net_flow flow;  /* UDP */
 	uint8_t eth[HSK_ETH_HLEN]; /* cooked AF_PACKET */
 	uint32_t hdr;
 	uint32_t min_payload;
@@ -1061,8 +1059,8 @@ static bool plan_udp(struct xdp_sock *xs, const union hsk_net_addr *dst,
 		.dport = dport,
 		.dst = *dst,
 	};
-	pl->flow.src = xs->lwild ? *(const union hsk_net_addr *)&nh.src
-				 : xs->laddr;
+	pl->flow.src = xs->lwild ? *(const union hsk_net_addr *)&nh.src :
+				   xs->laddr;
 	memcpy(pl->flow.src_mac, xs->port->mac, 6);
 	memcpy(pl->flow.dst_mac, nh.mac, 6);
 	pl->hdr = (uint32_t)hsk_net_udp_hdr_len(&pl->flow);
@@ -1100,8 +1098,8 @@ static bool plan_packet(struct xdp_sock *xs, const struct sockaddr_ll *to,
 
 /* Whether a send to @name (NULL: the connected or bound peer) can take
  * the fast path, and how. */
-static bool plan_send(struct xdp_sock *xs, const void *name,
-		      socklen_t namelen, struct tx_plan *pl)
+static bool plan_send(struct xdp_sock *xs, const void *name, socklen_t namelen,
+		      struct tx_plan *pl)
 {
 	union hsk_net_addr dst;
 	uint16_t dport;
@@ -1248,8 +1246,8 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
  * before it has left, so the order is kept. As sendmmsg(2), a failure
  * ends the call, and is reported only when nothing was sent.
  */
-static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v,
-			unsigned int n, int flags)
+static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
+			int flags)
 {
 	struct xdp_sock *xs = s->priv;
 	struct xsk_queue *q = NULL;
@@ -1287,8 +1285,8 @@ static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v,
 		 * @xs is gone, the rest is the kernel's. */
 		if (s->be != &hsk_af_xdp_backend) {
 			r = i + 1 < n ? sendmmsg(s->fd, v + i + 1, n - i - 1,
-						 flags | MSG_DONTWAIT)
-				      : 0;
+						 flags | MSG_DONTWAIT) :
+					0;
 			hsk_count(&s->stats.tx_fast_path, queued);
 			return (int)(i + 1) + (r > 0 ? (int)r : 0);
 		}
@@ -1346,8 +1344,8 @@ static int rx_from_shadow(struct xdp_sock *xs, struct hsk_buf *b,
 		}
 		b[i].data = iov[i].iov_base;
 		b[i].orig_len = mm[i].msg_len;
-		b[i].len = mm[i].msg_len < XSK_FRAME_SIZE ? mm[i].msg_len
-							  : XSK_FRAME_SIZE;
+		b[i].len = mm[i].msg_len < XSK_FRAME_SIZE ? mm[i].msg_len :
+							    XSK_FRAME_SIZE;
 		b[i].capacity = b[i].len;
 		b[i].flags = b[i].len < b[i].orig_len ? HSK_BUF_TRUNC : 0;
 		b[i].ts_ns = hsk_ts_ns(&now);
@@ -1359,8 +1357,8 @@ static int rx_from_shadow(struct xdp_sock *xs, struct hsk_buf *b,
 	return r;
 }
 
-static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
-			uint64_t *cookie, unsigned int n)
+static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
+			unsigned int n)
 {
 	struct xdp_sock *xs = s->priv;
 	struct rx_entry *e;
@@ -1406,8 +1404,8 @@ static void frames_put(struct hsk_sock *s, const uint64_t *cookie,
 	pthread_mutex_unlock(&xs->port->lock);
 }
 
-static int xdp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b,
-			uint64_t *cookie, unsigned int n)
+static int xdp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
+			unsigned int n)
 {
 	struct xdp_sock *xs = s->priv;
 	struct xsk_queue *q;

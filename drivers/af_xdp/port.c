@@ -117,7 +117,8 @@ static pid_t program_owner(__u32 prog_id)
 		if (mfd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(mfd, &mi, &ml) &&
-		    strstr(mi.name, ".rodata") && mi.value_size <= sizeof(value) &&
+		    strstr(mi.name, ".rodata") &&
+		    mi.value_size <= sizeof(value) &&
 		    !bpf_map_lookup_elem(mfd, &zero, value))
 			owner = (pid_t)value[0];
 		close(mfd);
@@ -152,10 +153,9 @@ static bool clear_stale_program(int ifindex)
 		hsk_log(HSK_LOG_INFO,
 			"af_xdp: removing the program left by process %d",
 			(int)owner);
-		cleared |= !bpf_xdp_detach(ifindex,
-					   i ? XDP_FLAGS_SKB_MODE
-					     : XDP_FLAGS_DRV_MODE,
-					   NULL);
+		cleared |= !bpf_xdp_detach(
+			ifindex, i ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE,
+			NULL);
 	}
 	return cleared;
 }
@@ -197,7 +197,8 @@ static void queue_fini(struct xsk_port *p, struct xsk_queue *q)
 	/* The XSKMAP holds a reference to the socket: drop it first, or the
 	 * queue stays bound after close and the next XSK gets EBUSY. */
 	if (q->xsk && p->skel)
-		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.hsk_xsks), &q->id);
+		bpf_map_delete_elem(bpf_map__fd(p->skel->maps.hsk_xsks),
+				    &q->id);
 	if (q->xsk)
 		xsk_socket__delete(q->xsk);
 	if (q->umem)
@@ -217,7 +218,8 @@ static void refill(struct xsk_queue *q)
 	if (!n || xsk_ring_prod__reserve(&q->fq, n, &idx) != n)
 		return;
 	for (uint32_t i = 0; i < n; i++)
-		*xsk_ring_prod__fill_addr(&q->fq, idx + i) = q->free[--q->nfree];
+		*xsk_ring_prod__fill_addr(&q->fq, idx + i) =
+			q->free[--q->nfree];
 	/* Submit is a release store: the addresses are visible to the
 	 * kernel before the producer index that publishes them. */
 	xsk_ring_prod__submit(&q->fq, n);
@@ -319,13 +321,12 @@ static struct xsk_port *port_create(int ifindex, const struct hsk_config *c)
 	p->busy_poll_us = c->busy_poll_us;
 	/* Unforced, the kernel binds zero-copy where the driver can and
 	 * copies otherwise. */
-	p->bind_flags = c->xdp_zerocopy > 0   ? XDP_ZEROCOPY
-			: c->xdp_zerocopy < 0 ? XDP_COPY
-					      : 0;
+	p->bind_flags = c->xdp_zerocopy > 0 ? XDP_ZEROCOPY :
+			c->xdp_zerocopy < 0 ? XDP_COPY :
+					      0;
 	libxdp_set_print(quiet_print);
 	libbpf_set_print(quiet_bpf_print);
-	if (!if_indextoname((unsigned int)ifindex, p->ifname) ||
-	    link_info(p)) {
+	if (!if_indextoname((unsigned int)ifindex, p->ifname) || link_info(p)) {
 		err = -errno;
 		hsk_log(HSK_LOG_WARN, "af_xdp: interface %d: %s", ifindex,
 			strerror(-err));
@@ -341,8 +342,8 @@ static struct xsk_port *port_create(int ifindex, const struct hsk_config *c)
 		hsk_log(HSK_LOG_WARN,
 			"af_xdp: cannot attach the XDP program to %s: %s%s",
 			p->ifname, strerror(-err),
-			err == -EPERM ? " (needs CAP_NET_ADMIN and CAP_BPF)"
-				      : "");
+			err == -EPERM ? " (needs CAP_NET_ADMIN and CAP_BPF)" :
+					"");
 		goto fail;
 	}
 	p->q = calloc(p->nqueues, sizeof(*p->q));
@@ -356,9 +357,9 @@ static struct xsk_port *port_create(int ifindex, const struct hsk_config *c)
 			hsk_log(HSK_LOG_WARN,
 				"af_xdp: cannot open an XSK on %s queue %u: %s%s",
 				p->ifname, i, strerror(-err),
-				p->bind_flags & XDP_ZEROCOPY
-					? " (zero-copy forced: the driver may not support it)"
-					: "");
+				p->bind_flags & XDP_ZEROCOPY ?
+					" (zero-copy forced: the driver may not support it)" :
+					"");
 			goto fail;
 		}
 	}
@@ -486,9 +487,9 @@ int xsk_port_ptype_add(struct xsk_port *p, uint16_t ethertype)
 	uint32_t one = 1;
 
 	return bpf_map_update_elem(bpf_map__fd(p->skel->maps.hsk_ptypes),
-				   &ethertype, &one, BPF_ANY)
-		       ? -1
-		       : 0;
+				   &ethertype, &one, BPF_ANY) ?
+		       -1 :
+		       0;
 }
 
 void xsk_port_ptype_del(struct xsk_port *p, uint16_t ethertype)
@@ -603,8 +604,8 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 	struct rx_entry e;
 
 	for (uint32_t i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx,
-								  idx + i);
+		const struct xdp_desc *d =
+			xsk_ring_cons__rx_desc(&q->rx, idx + i);
 		const uint8_t *frame = xsk_umem__get_data(q->area, d->addr);
 		struct xdp_sock *udp = NULL;
 		enum hsk_net_verdict v;

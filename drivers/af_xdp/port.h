@@ -33,7 +33,7 @@ struct xsk_queue {
 	struct xsk_ring_cons cq, rx;
 	unsigned char *area;
 	size_t area_len;
-	uint64_t *free;       /* frame addresses not in any ring or queue */
+	uint64_t *free; /* frame addresses not in any ring or queue */
 	uint32_t nfree;
 	uint32_t nframes;
 	uint32_t ring_size;
@@ -44,20 +44,20 @@ struct xsk_port {
 	char ifname[IF_NAMESIZE];
 	uint8_t mac[6];
 	uint32_t mtu;
-	unsigned int csum;    /* HSK_NET_CSUM_* for the parser */
+	unsigned int csum; /* HSK_NET_CSUM_* for the parser */
 	int refs;
 	pthread_mutex_t lock;
 	struct hsk_xdp *skel;
 	struct xdp_program *prog;
-	int attach_mode;      /* enum xdp_attach_mode */
+	int attach_mode; /* enum xdp_attach_mode */
 	int flows_fd;
 	uint32_t nqueues;
 	uint32_t ring_size;
 	unsigned int busy_poll_us;
-	uint16_t bind_flags;    /* XDP_COPY / XDP_ZEROCOPY when forced */
+	uint16_t bind_flags; /* XDP_COPY / XDP_ZEROCOPY when forced */
 	struct xsk_queue *q;
 	struct xdp_sock *socks; /* engaged sockets, for demultiplexing */
-	uint64_t rx_unclaimed;  /* frames for no socket of ours */
+	uint64_t rx_unclaimed;	/* frames for no socket of ours */
 	uint64_t rx_malformed;
 	struct xsk_port *next;
 };
@@ -67,11 +67,11 @@ struct xsk_port {
  * the UMEM until read (copy API) or given back (zero-copy API).
  */
 struct rx_entry {
-	uint64_t addr;        /* frame address in its queue's UMEM */
+	uint64_t addr; /* frame address in its queue's UMEM */
 	uint32_t queue;
 	uint32_t frame_len;
 	uint64_t ts_ns;
-	uint16_t ethertype;   /* outer, network order */
+	uint16_t ethertype;	/* outer, network order */
 	struct hsk_net_udp pkt; /* for UDP sockets */
 };
 
@@ -114,8 +114,7 @@ void xsk_reap_completions(struct xsk_queue *q);
 /* Sockets' side, in af_xdp.c. */
 bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt);
 bool xdp_sock_wants_frame(struct xdp_sock *xs, uint16_t ethertype);
-bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e,
-		      bool wake);
+bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e, bool wake);
 void xdp_sock_count_drop(struct xdp_sock *xs, enum hsk_net_verdict why);
 struct xdp_sock *xdp_sock_next(struct xdp_sock *xs);
 

@@ -61,8 +61,7 @@ int kernel_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 	return (int)k;
 }
 
-void kernel_bufs_put(struct hsk_sock *s, const uint64_t *cookie,
-		     unsigned int n)
+void kernel_bufs_put(struct hsk_sock *s, const uint64_t *cookie, unsigned int n)
 {
 	struct hsk_slab *sl = &((struct kernel_bufs *)s->priv)->slab;
 
@@ -135,8 +134,8 @@ static uint64_t cmsg_ts_ns(struct msghdr *m)
 
 #define RX_CMSG_SPACE 64
 
-static int udp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
-			uint64_t *cookie, unsigned int n)
+static int udp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
+			unsigned int n)
 {
 	char ctl[64][RX_CMSG_SPACE] __attribute__((aligned(8)));
 	struct mmsghdr mm[64];
@@ -178,8 +177,8 @@ static int udp_rx_burst(struct hsk_sock *s, struct hsk_buf *b,
 		}
 		b[i].data = iov[i].iov_base;
 		b[i].orig_len = mm[i].msg_len;
-		b[i].len = mm[i].msg_len < sl->slot_size ? mm[i].msg_len
-							 : sl->slot_size;
+		b[i].len = mm[i].msg_len < sl->slot_size ? mm[i].msg_len :
+							   sl->slot_size;
 		b[i].capacity = b[i].len;
 		b[i].flags = b[i].len < b[i].orig_len ? HSK_BUF_TRUNC : 0;
 		b[i].addrlen = mm[i].msg_hdr.msg_namelen;

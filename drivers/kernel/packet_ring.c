@@ -32,13 +32,13 @@ struct packet_ring {
 	size_t map_len;
 	uint32_t block_size;
 	uint32_t nblocks;
-	uint32_t cur;                 /* block being read */
-	bool reading;                 /* cur is ours, frames left in it */
-	uint32_t left;                /* frames of cur not yet read */
-	struct tpacket3_hdr *next;    /* next frame of cur */
-	uint32_t *held;               /* frames lent, per block */
-	bool *owed;                   /* read to the end, awaiting loans */
-	uint64_t drops;               /* PACKET_STATISTICS, accumulated */
+	uint32_t cur;		   /* block being read */
+	bool reading;		   /* cur is ours, frames left in it */
+	uint32_t left;		   /* frames of cur not yet read */
+	struct tpacket3_hdr *next; /* next frame of cur */
+	uint32_t *held;		   /* frames lent, per block */
+	bool *owed;		   /* read to the end, awaiting loans */
+	uint64_t drops;		   /* PACKET_STATISTICS, accumulated */
 	struct tpacket_stats_v3 unreported; /* read for hsk_stats(), not yet
 					     * for the caller's getsockopt */
 };
@@ -80,8 +80,9 @@ static struct tpacket3_hdr *ring_peek(struct packet_ring *pr)
 			pr->cur = (pr->cur + 1) % pr->nblocks;
 			continue;
 		}
-		pr->next = (struct tpacket3_hdr *)((unsigned char *)bd +
-						   bd->hdr.bh1.offset_to_first_pkt);
+		pr->next =
+			(struct tpacket3_hdr *)((unsigned char *)bd +
+						bd->hdr.bh1.offset_to_first_pkt);
 		pr->reading = true;
 	}
 	return pr->next;
@@ -144,8 +145,8 @@ static int packet_open(struct hsk_sock *s)
 	fd = socket(AF_PACKET, s->type | (s->cloexec ? SOCK_CLOEXEC : 0), 0);
 	if (fd < 0)
 		goto fail;
-	pr->block_size = s->packet_ring_size >= (1u << 20) ? 256u << 10
-							   : 64u << 10;
+	pr->block_size = s->packet_ring_size >= (1u << 20) ? 256u << 10 :
+							     64u << 10;
 	pr->nblocks = (uint32_t)(s->packet_ring_size / pr->block_size);
 	req.tp_block_size = pr->block_size;
 	req.tp_block_nr = pr->nblocks;
@@ -173,7 +174,8 @@ static int packet_open(struct hsk_sock *s)
 		/* What socket(2) with a protocol does: listen on every
 		 * interface until bound. */
 		struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-					   .sll_protocol = (uint16_t)s->protocol };
+					   .sll_protocol =
+						   (uint16_t)s->protocol };
 
 		if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
 			goto fail;
@@ -256,12 +258,12 @@ static void frame_cmsgs(struct hsk_sock *s, const struct tpacket3_hdr *f,
 	}
 	if (sock_flag(s->fd, SOL_PACKET, PACKET_AUXDATA)) {
 		struct tpacket_auxdata aux = {
-			.tp_status = TP_STATUS_USER |
-				     (f->tp_status &
-				      (TP_STATUS_VLAN_VALID |
-				       TP_STATUS_VLAN_TPID_VALID |
-				       TP_STATUS_CSUMNOTREADY |
-				       TP_STATUS_CSUM_VALID)),
+			.tp_status =
+				TP_STATUS_USER |
+				(f->tp_status & (TP_STATUS_VLAN_VALID |
+						 TP_STATUS_VLAN_TPID_VALID |
+						 TP_STATUS_CSUMNOTREADY |
+						 TP_STATUS_CSUM_VALID)),
 			.tp_len = f->tp_len,
 			.tp_snaplen = f->tp_snaplen,
 			.tp_mac = 0,
@@ -275,8 +277,8 @@ static void frame_cmsgs(struct hsk_sock *s, const struct tpacket3_hdr *f,
 	hsk_cmsg_done(&w);
 }
 
-#define PACKET_RECV_FLAGS (MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | \
-			   MSG_CMSG_CLOEXEC | MSG_ERRQUEUE)
+#define PACKET_RECV_FLAGS \
+	(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC | MSG_ERRQUEUE)
 
 /* One frame into @m; caller locks. */
 static ssize_t recv_one(struct hsk_sock *s, struct msghdr *m, int flags)
@@ -298,9 +300,9 @@ static ssize_t recv_one(struct hsk_sock *s, struct msghdr *m, int flags)
 	copied = hsk_copy_to_iov(m, frame_data(f), f->tp_snaplen);
 	if (copied >= 0) {
 		if (m->msg_name) {
-			socklen_t n = m->msg_namelen < sizeof(sll)
-					      ? m->msg_namelen
-					      : sizeof(sll);
+			socklen_t n = m->msg_namelen < sizeof(sll) ?
+					      m->msg_namelen :
+					      sizeof(sll);
 
 			frame_addr(f, &sll);
 			memcpy(m->msg_name, &sll, n);
@@ -325,8 +327,7 @@ static ssize_t recv_one(struct hsk_sock *s, struct msghdr *m, int flags)
 	return copied;
 }
 
-static ssize_t packet_recvmsg(struct hsk_sock *s, struct msghdr *m,
-			      int flags)
+static ssize_t packet_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 {
 	ssize_t r;
 
@@ -448,8 +449,8 @@ static uint64_t packet_drops(struct hsk_sock *s)
 	return total;
 }
 
-static int packet_getsockopt(struct hsk_sock *s, int level, int name,
-			     void *val, socklen_t *len)
+static int packet_getsockopt(struct hsk_sock *s, int level, int name, void *val,
+			     socklen_t *len)
 {
 	struct packet_ring *pr = s->priv;
 	struct tpacket_stats_v3 st;

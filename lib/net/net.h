@@ -21,8 +21,8 @@
 
 /* What a received frame is, for the receive path. */
 enum hsk_net_verdict {
-	HSK_NET_UDP,       /* a UDP datagram: deliver */
-	HSK_NET_OTHER,     /* not for the fast path: give it to the kernel */
+	HSK_NET_UDP,	   /* a UDP datagram: deliver */
+	HSK_NET_OTHER,	   /* not for the fast path: give it to the kernel */
 	HSK_NET_MALFORMED, /* bad lengths or headers: count and drop */
 	HSK_NET_BAD_CSUM,  /* bad IPv4 header or UDP checksum: count, drop */
 };
@@ -34,17 +34,17 @@ union hsk_net_addr {
 
 /* A parsed UDP datagram; offsets are from the start of the frame. */
 struct hsk_net_udp {
-	uint8_t family;         /* AF_INET or AF_INET6 */
-	uint8_t ttl;            /* TTL or hop limit */
-	uint8_t tos;            /* TOS or traffic class */
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t ttl;	/* TTL or hop limit */
+	uint8_t tos;	/* TOS or traffic class */
 	bool has_vlan;
-	bool addressed;         /* family, addresses and ports were read,
+	bool addressed; /* family, addresses and ports were read,
 				 * even if the verdict is not HSK_NET_UDP */
 	uint16_t vlan_tci;
 	uint16_t l3_off;
 	uint16_t payload_off;
 	uint16_t payload_len;
-	uint16_t sport, dport;  /* network byte order */
+	uint16_t sport, dport; /* network byte order */
 	union hsk_net_addr src, dst;
 	uint8_t src_mac[6], dst_mac[6];
 };
@@ -82,11 +82,11 @@ struct hsk_net_flow {
 	uint8_t family;
 	uint8_t ttl;
 	uint8_t tos;
-	uint16_t vlan_tci;      /* 0: untagged */
-	uint16_t sport, dport;  /* network byte order */
+	uint16_t vlan_tci;     /* 0: untagged */
+	uint16_t sport, dport; /* network byte order */
 	union hsk_net_addr src, dst;
 	uint8_t src_mac[6], dst_mac[6];
-	uint16_t ip_id;         /* IPv4 identification, network order */
+	uint16_t ip_id; /* IPv4 identification, network order */
 };
 
 /* Bytes of headers hsk_net_build_udp() writes for @f. */

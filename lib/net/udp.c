@@ -140,7 +140,8 @@ static void identify(struct hsk_net_udp *out, int family, const uint8_t *ip,
 }
 
 static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
-				      unsigned int csum, struct hsk_net_udp *out)
+				      unsigned int csum,
+				      struct hsk_net_udp *out)
 {
 	uint32_t ihl, tot;
 	uint16_t frag;
@@ -169,7 +170,8 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 }
 
 static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
-				      unsigned int csum, struct hsk_net_udp *out)
+				      unsigned int csum,
+				      struct hsk_net_udp *out)
 {
 	uint32_t plen;
 
@@ -188,7 +190,8 @@ static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
 }
 
 enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
-				       unsigned int csum, struct hsk_net_udp *out)
+				       unsigned int csum,
+				       struct hsk_net_udp *out)
 {
 	const uint8_t *p = frame;
 	uint32_t l3 = HSK_ETH_HLEN;
@@ -220,11 +223,11 @@ enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
 	else
 		return HSK_NET_OTHER;
 	if (v == HSK_NET_UDP)
-		out->payload_off = (uint16_t)(l3 +
-					      (out->family == AF_INET
-						       ? HSK_IP4_HLEN
-						       : HSK_IP6_HLEN) +
-					      HSK_UDP_HLEN);
+		out->payload_off =
+			(uint16_t)(l3 +
+				   (out->family == AF_INET ? HSK_IP4_HLEN :
+							     HSK_IP6_HLEN) +
+				   HSK_UDP_HLEN);
 	return v;
 }
 
