@@ -433,15 +433,15 @@ const char *hsk_backend_name(int fd);
  * fields it knows.
  */
 struct hsk_stats {
-	uint64_t rx_packets;	    /* datagrams or frames delivered */
-	uint64_t rx_bytes;	    /* their payload bytes */
-	uint64_t tx_packets;	    /* datagrams or frames sent */
-	uint64_t tx_bytes;	    /* their payload bytes */
-	uint64_t rx_fast_path;	    /* delivered by the fast path */
-	uint64_t rx_kernel_path;    /* delivered by the kernel socket */
-	uint64_t tx_fast_path;	    /* sent by the fast path */
-	uint64_t tx_kernel_path;    /* sent by the kernel socket */
-	uint64_t rx_truncated;	    /* delivered cut to the buffer given */
+	uint64_t rx_packets;	 /* datagrams or frames delivered */
+	uint64_t rx_bytes;	 /* their payload bytes */
+	uint64_t tx_packets;	 /* datagrams or frames sent */
+	uint64_t tx_bytes;	 /* their payload bytes */
+	uint64_t rx_fast_path;	 /* delivered by the fast path */
+	uint64_t rx_kernel_path; /* delivered by the kernel socket */
+	uint64_t tx_fast_path;	 /* sent by the fast path */
+	uint64_t tx_kernel_path; /* sent by the kernel socket */
+	uint64_t rx_truncated;	 /* delivered cut to the buffer given */
 	/* Receive buffer full (SO_RCVBUF, or the TPACKET_V3 ring): drops
 	 * counted by the kernel (SO_MEMINFO, PACKET_STATISTICS) or by a fast
 	 * path's queue, which honours the same limit. */
