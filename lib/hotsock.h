@@ -511,9 +511,10 @@ int hsk_stats(int fd, struct hsk_stats *st, size_t sz);
  * @orig_len: received: the datagram's or frame's full length (> @len when
  *            HSK_BUF_TRUNC is set).
  * @flags:    HSK_BUF_* flags.
- * @ts_ns:    received: nanoseconds since the epoch (CLOCK_REALTIME), the
- *            kernel's timestamp when SO_TIMESTAMPNS is on or the socket is
- *            AF_PACKET, else taken when the library pulled the batch.
+ * @ts_ns:    received: nanoseconds since the epoch (CLOCK_REALTIME): the
+ *            kernel's timestamp on the kernel backend when SO_TIMESTAMPNS
+ *            is on or the socket is AF_PACKET (ring), else the time the
+ *            library pulled the batch (always, on af_xdp).
  * @addr:     received: the source address, as recvfrom() fills it.
  * @addrlen:  its length.
  * @priv:     the library's; do not touch.
