@@ -958,6 +958,37 @@ static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
 }
 
 /*
+ * A send waits for a free frame and TX slot of the fast path: the shadow
+ * socket is nearly always writable and says nothing about them. Copy mode
+ * completes inside the kick, so a short poll of the XSK between checks is
+ * enough.
+ */
+static int wait_tx_room(struct xdp_sock *xs, const struct hsk_deadline *d)
+{
+	struct xsk_queue *q = &xs->port->q[0];
+	struct pollfd p = { .fd = q->fd, .events = POLLOUT };
+	bool room;
+	int ms;
+
+	for (;;) {
+		pthread_mutex_lock(&xs->port->lock);
+		room = xsk_tx_room(q);
+		if (!room)
+			xsk_tx_kick(q);
+		pthread_mutex_unlock(&xs->port->lock);
+		if (room)
+			return 0;
+		ms = hsk_deadline_ms(d);
+		if (ms == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&p, 1, ms < 0 || ms > 1 ? 1 : ms) < 0)
+			return -1;
+	}
+}
+
+/*
  * Waits on the shadow socket, the queues' XSKs and the socket's eventfd:
  * a thread that pulls datagrams for another socket writes the eventfd of
  * a socket with waiters, so no wake-up is lost between check and sleep.
@@ -973,16 +1004,8 @@ static int xdp_wait(struct hsk_sock *s, short events,
 
 	if (!xs->port)
 		return hsk_wait_fd(s->fd, events, d);
-	if (!(events & POLLIN)) {
-		p[0] = (struct pollfd){ .fd = xs->port->q[0].fd,
-					.events = POLLOUT };
-		p[1] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
-		ms = hsk_deadline_ms(d);
-		r = poll(p, 2, ms);
-		if (r == 0)
-			errno = ETIMEDOUT;
-		return r > 0 ? 0 : -1;
-	}
+	if (!(events & POLLIN))
+		return wait_tx_room(xs, d);
 	if (xs->port->busy_poll_us &&
 	    spin_until_pending(s, xs->port->busy_poll_us))
 		return 0;
@@ -1252,27 +1275,30 @@ static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 	struct xdp_sock *xs = s->priv;
 	struct xsk_queue *q = NULL;
 	unsigned int i, queued = 0, run = 0;
+	bool locked = false;
 	struct tx_plan pl;
 	size_t len;
 	ssize_t r = 0;
 
 	for (i = 0; i < n; i++) {
 		if (send_fast(xs, &v[i].msg_hdr, flags, &pl, &len)) {
-			if (!run) {
+			if (!locked) {
 				q = &xs->port->q[0];
 				pthread_mutex_lock(&xs->port->lock);
+				locked = true;
 			}
 			if (queue_datagram(xs, q, &v[i].msg_hdr, &pl, len)) {
 				r = -1;
-				break;
+				break; /* still locked: the run's end unlocks */
 			}
 			v[i].msg_len = (unsigned int)len;
 			run++;
 			continue;
 		}
-		if (run) {
+		if (locked) {
 			xsk_tx_kick(q);
 			pthread_mutex_unlock(&xs->port->lock);
+			locked = false;
 			queued += run;
 			run = 0;
 		}
@@ -1291,8 +1317,9 @@ static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 			return (int)(i + 1) + (r > 0 ? (int)r : 0);
 		}
 	}
-	if (run) {
-		xsk_tx_kick(q);
+	if (locked) {
+		if (run)
+			xsk_tx_kick(q);
 		pthread_mutex_unlock(&xs->port->lock);
 		queued += run;
 	}

@@ -545,6 +545,15 @@ void xsk_tx_kick(struct xsk_queue *q)
 	 * busy driver (EBUSY) drains through completions later. */
 	if (xsk_ring_prod__needs_wakeup(&q->tx))
 		sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	/* A socket that only sends never pulls: take back what the kernel
+	 * finished here, or the completion ring fills and transmit stops. */
+	xsk_reap_completions(q);
+}
+
+bool xsk_tx_room(struct xsk_queue *q)
+{
+	xsk_reap_completions(q);
+	return q->nfree && xsk_prod_nb_free(&q->tx, 1);
 }
 
 static struct xdp_sock *demux_udp(struct xsk_port *p,

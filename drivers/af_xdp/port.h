@@ -110,6 +110,8 @@ unsigned int xsk_tx_submit(struct xsk_queue *q, const struct xdp_desc *d,
 /* Tells the kernel to transmit, when it asked to be told. */
 void xsk_tx_kick(struct xsk_queue *q);
 void xsk_reap_completions(struct xsk_queue *q);
+/* Whether a frame and a TX slot are free (after reaping); port locked. */
+bool xsk_tx_room(struct xsk_queue *q);
 
 /* Sockets' side, in af_xdp.c. */
 bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt);
