@@ -80,6 +80,50 @@ FAMILY_TEST(xdp, sends_to_a_known_neighbour_take_the_fast_path)
 	tst_pair_close(&p);
 }
 
+/* Far more than the rings hold: completions must come back to a socket
+ * that never receives. */
+FAMILY_TEST(xdp, a_socket_that_only_sends_keeps_sending)
+{
+	enum { N = 10000, BATCH = 32 };
+	struct tst_pair p;
+	struct hsk_stats st;
+	struct mmsghdr mm[BATCH];
+	struct iovec iov = { "x", 1 };
+	int rcvbuf = 16 << 20, got = 0, sent = 0;
+	char buf[16];
+
+	tst_pair_open(&p, family, true, false);
+	tst_settimeout(p.fd, 5.0);
+	cr_assert_ok(setsockopt(p.peer, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				sizeof(rcvbuf)));
+	/* Let the kernel learn the peer, so the fast path can send. */
+	tst_peer_send(&p, "hi", 2);
+	recv_exactly(p.fd, 2);
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < BATCH; i++) {
+		mm[i].msg_hdr.msg_iov = &iov;
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (sent < N) {
+		int k = hsk_sendmmsg(p.fd, mm, BATCH, 0);
+
+		cr_assert_gt(k, 0, "after %d: %s", sent, strerror(errno));
+		sent += k;
+		/* Stay within what the peer's buffer holds. */
+		while (sent - got > 4096 &&
+		       tst_kernel_recv(p.peer, buf, sizeof(buf), 2000, NULL,
+				       NULL) == 1)
+			got++;
+	}
+	while (got < sent && tst_kernel_recv(p.peer, buf, sizeof(buf), 2000,
+					     NULL, NULL) == 1)
+		got++;
+	cr_assert_eq(got, sent, "the peer got %d of %d", got, sent);
+	stats_of(p.fd, &st);
+	cr_assert_geq(st.tx_fast_path, (uint64_t)N);
+	tst_pair_close(&p);
+}
+
 FAMILY_TEST(xdp, a_kernel_socket_on_another_port_still_receives)
 {
 	struct tst_pair p;
