@@ -31,11 +31,21 @@
  * kernel and af_xdp when af_xdp can serve on hsk0, else on the backend
  * hotsock picks (HOTSOCK_BACKEND, default auto).
  *
+ * veth hands a frame over inside the sender's transmit call, and by
+ * default the receive half of the kernel's work (XDP program and XSK copy,
+ * or the IP/UDP stack) runs there too, on the sender's CPU. With --napi
+ * thread (the default) hsk0 gets GRO and a threaded NAPI instance, whose
+ * thread is pinned to the receiver's CPU: the receiver's CPU then pays for
+ * all of receiving, and the sender's only sends.
+ *
  * The table shows datagrams received per second (median and min-max over
  * the reps), the receiver's ns per datagram, what the source sent per
  * second over the same window, and which side was the bottleneck: the
- * sender when the receiver got at least 95% of what was sent, else the
- * receiver.
+ * sender when the receiver got at least 95% of what was sent and the
+ * source was seldom held back (under 10% of its send calls cut short by a
+ * refused frame), else the receiver. Before the runs, the xsk source is
+ * timed for a second against an XDP program on hsk0 that drops every
+ * frame: what it can send when the receiver costs next to nothing.
  *
  * Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_BPF) for the namespaces
  * and XDP. Every receive has a timeout, the whole run has a watchdog, and
@@ -51,26 +61,38 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/sock_diag.h>
 
 #include "hotsock.h"
 #include "topology.h"
 #ifdef HSK_BENCH_XSK
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include <linux/if_link.h>
 
 #include "xsk_raw.h"
+#include <xdp/libxdp.h>
 #endif
 
 #define BATCH_MAX 256
@@ -85,6 +107,12 @@
 #define SOURCE_START_TIMEOUT 3.0 /* s: for the xsk source's socket */
 #define DETACH_TIMEOUT 2.0 /* s: for hsk0 to lose its XDP program */
 #define SENDER_BOUND 0.95 /* rx/sent from which the sender is the limit */
+/* The share of the source's send calls cut short (the receive side
+ * refused frames) from which the receiver is the limit, whatever rx/sent
+ * says: a refused frame ends the call, so the source is paced by the
+ * receiver and loses few frames. */
+#define HELD_BOUND 0.10
+#define CALIBRATION 1.0 /* s: the xsk source against XDP_DROP */
 
 enum how {
 	HSK_RECVFROM,
@@ -144,6 +172,7 @@ struct config {
 	const char *backends[MAX_BACKENDS]; /* --backend, or none */
 	unsigned int n_backends;
 	int source; /* enum source_kind, or -1: xsk when it works */
+	int napi_inline; /* --napi inline: leave veth's receive work alone */
 	char *only; /* --contenders, or NULL: all */
 };
 
@@ -154,6 +183,7 @@ struct run {
 	uint64_t drops; /* dropped at the receiver's queue, same window */
 	int have_drops;
 	uint64_t fast, slow; /* hotsock: fast path, kernel path (window) */
+	uint64_t kicks, stalls; /* xsk source: sendto()s, cut short */
 	double secs;
 	double rx_pps, tx_pps;
 };
@@ -176,6 +206,7 @@ struct sender {
 	atomic_int ready; /* xsk: 1 sending, -1 failed (err, what) */
 	atomic_int stop;
 	atomic_uint_least64_t sent;
+	atomic_uint_least64_t kicks, stalls; /* xsk: see xsk_raw_tx_stats() */
 	int err;
 	const char *what;
 };
@@ -247,6 +278,13 @@ static void *kernel_sender_main(void *arg)
 	       !g_stop) {
 		int n = sendmmsg(s->fd, msgs, s->batch, 0);
 
+		/* A short count or ENOBUFS: a datagram was refused (veth
+		 * drops when hsk0's ring is full), the source held back. */
+		atomic_fetch_add_explicit(&s->kicks, 1, memory_order_relaxed);
+		if ((n >= 0 && (unsigned int)n < s->batch) ||
+		    (n < 0 && (errno == EAGAIN || errno == ENOBUFS)))
+			atomic_fetch_add_explicit(&s->stalls, 1,
+						  memory_order_relaxed);
 		if (n > 0) {
 			atomic_fetch_add_explicit(&s->sent, (unsigned int)n,
 						  memory_order_relaxed);
@@ -296,16 +334,22 @@ static void *xsk_sender_main(void *arg)
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed) &&
 	       !g_stop) {
 		unsigned int n = xsk_raw_tx_burst(x, s->frame_len);
+		uint64_t kicks, stalls;
 
 		if (n)
 			atomic_fetch_add_explicit(&s->sent, n,
 						  memory_order_relaxed);
+		xsk_raw_tx_stats(x, &kicks, &stalls);
+		atomic_store_explicit(&s->kicks, kicks, memory_order_relaxed);
+		atomic_store_explicit(&s->stalls, stalls,
+				      memory_order_relaxed);
 	}
 	xsk_raw_close(x);
 	return NULL;
 }
 #endif
 
+#ifdef HSK_BENCH_XSK
 /* Internet checksum (RFC 1071) over big-endian 16-bit words. */
 static uint32_t csum_add(uint32_t sum, const unsigned char *p, size_t len)
 {
@@ -376,6 +420,7 @@ static uint32_t build_frame(unsigned char *f, const struct hsk_topo *t,
 	put16(udp + 6, sum ? sum : 0xffff);
 	return (uint32_t)(ETH_HLEN_ + l3 + ulen);
 }
+#endif
 
 static void fill_addr(const struct hsk_topo *t, int family, int local, int port,
 		      struct sockaddr_storage *ss, socklen_t *len)
@@ -670,6 +715,8 @@ static int start_sender(struct sender *s, enum source_kind kind,
 	atomic_init(&s->ready, 0);
 	atomic_init(&s->stop, 0);
 	atomic_init(&s->sent, 0);
+	atomic_init(&s->kicks, 0);
+	atomic_init(&s->stalls, 0);
 	*started = 0;
 	if (kind == SRC_KERNEL) {
 		*what = "sender";
@@ -681,7 +728,7 @@ static int start_sender(struct sender *s, enum source_kind kind,
 					   cfg->size);
 		fn = xsk_sender_main;
 #else
-		*what = "xsk source";
+		*what = "xsk source (built without libxdp)";
 		errno = ENOTSUP;
 		return -1;
 #endif
@@ -769,7 +816,7 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 	struct receiver r;
 	struct sender s;
 	uint64_t rx = 0, tx0, tx1, drops0 = 0, drops1, fast0, slow0, fast1,
-		 slow1;
+		 slow1, kicks0, stalls0;
 	double t0, t1, deadline;
 	const char *what = "sender";
 	pthread_t th;
@@ -834,6 +881,8 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 	drops0 = receiver_drops(&r, &have_drops, &fast0, &slow0);
 	t0 = now();
 	tx0 = atomic_load(&s.sent);
+	kicks0 = atomic_load(&s.kicks);
+	stalls0 = atomic_load(&s.stalls);
 	deadline = t0 + cfg->duration;
 	t1 = t0;
 	while (!g_stop) {
@@ -853,6 +902,8 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 			break;
 	}
 	tx1 = atomic_load(&s.sent);
+	run->kicks = atomic_load(&s.kicks) - kicks0;
+	run->stalls = atomic_load(&s.stalls) - stalls0;
 	drops1 = receiver_drops(&r, &have_drops, &fast1, &slow1);
 	if (g_stop) {
 		errno = EINTR;
@@ -906,6 +957,7 @@ struct summary {
 	int ok;
 	double med, min, max, tx_med, ratio_med; /* ratio: rx / sent */
 	double drops_med; /* per second; < 0: unknown */
+	double held_med; /* share of the source's calls cut short; < 0: ? */
 };
 
 static double median(double *v, unsigned int n)
@@ -916,14 +968,16 @@ static double median(double *v, unsigned int n)
 
 static const char *bottleneck(const struct summary *s)
 {
-	return s->ratio_med >= SENDER_BOUND ? "sender" : "receiver";
+	return s->ratio_med >= SENDER_BOUND && s->held_med < HELD_BOUND ?
+		       "sender" :
+		       "receiver";
 }
 
 static void summarize(const struct result *res, unsigned int reps,
 		      struct summary *sum)
 {
-	double rx[reps], tx[reps], ratio[reps], drops[reps];
-	unsigned int i, n = 0, nd = 0;
+	double rx[reps], tx[reps], ratio[reps], drops[reps], held[reps];
+	unsigned int i, n = 0, nd = 0, nh = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < reps; i++) {
@@ -936,6 +990,8 @@ static void summarize(const struct result *res, unsigned int reps,
 		ratio[n] = r->tx ? (double)r->rx / r->tx : 0;
 		if (r->have_drops)
 			drops[nd++] = r->drops / r->secs;
+		if (r->kicks)
+			held[nh++] = (double)r->stalls / r->kicks;
 		n++;
 	}
 	sum->ok = 1;
@@ -946,18 +1002,19 @@ static void summarize(const struct result *res, unsigned int reps,
 	sum->tx_med = median(tx, n);
 	sum->ratio_med = median(ratio, n);
 	sum->drops_med = nd == n ? median(drops, nd) : -1;
+	sum->held_med = nh == n ? median(held, nh) : -1;
 }
 
 static void print_table(const struct config *cfg, struct result *res)
 {
 	unsigned int c, i;
 
-	printf("\n%-20s %-7s %12s %23s %7s %11s %7s %11s %-10s\n",
+	printf("\n%-20s %-7s %12s %23s %7s %11s %7s %6s %10s %s\n",
 	       "contender", "backend", "rx pps (med)", "(min - max)", "ns/pkt",
-	       "sent pps", "rx/sent", "drops/s", "bottleneck");
+	       "sent pps", "rx/sent", "held", "drops/s", "bottleneck");
 	for (c = 0; c < n_contenders; c++) {
 		struct summary s;
-		char range[48], drops[24];
+		char range[48], drops[24], held[16];
 
 		summarize(&res[c], cfg->reps, &s);
 		if (!s.ok) {
@@ -973,23 +1030,33 @@ static void print_table(const struct config *cfg, struct result *res)
 			snprintf(drops, sizeof(drops), "%.0f", s.drops_med);
 		else
 			snprintf(drops, sizeof(drops), "?");
-		printf("%-20s %-7s %12.0f %23s %7.0f %11.0f %6.1f%% %11s %-10s\n",
+		if (s.held_med >= 0)
+			snprintf(held, sizeof(held), "%.0f%%",
+				 100 * s.held_med);
+		else
+			snprintf(held, sizeof(held), "?");
+		printf("%-20s %-7s %12.0f %23s %7.0f %11.0f %6.1f%% %6s %10s "
+		       "%s\n",
 		       contenders[c].name, res[c].backend, s.med, range,
-		       1e9 / s.med, s.tx_med, 100.0 * s.ratio_med, drops,
+		       1e9 / s.med, s.tx_med, 100.0 * s.ratio_med, held, drops,
 		       bottleneck(&s));
 	}
 	printf("\nrx pps: datagrams received per second; ns/pkt: 1e9 / rx pps;"
 	       "\nsent pps: what the source sent in the same window (after a "
 	       "warm-up);\nrx/sent: median over the reps of received / sent;"
-	       "\ndrops/s: dropped at the receiver's queue (socket buffer, "
-	       "XSK ring; hotsock:\nits own drop counters), median;\n"
-	       "bottleneck: sender when rx/sent >= %.0f%%, else receiver.\n",
-	       100 * SENDER_BOUND);
+	       "\nheld: median share of the source's send calls cut short by "
+	       "a refused frame\n(the receive side pushed back);\n"
+	       "drops/s: dropped at the receiver's queue (socket buffer, "
+	       "XSK ring; hotsock:\nwhat hsk_stats() counts), median;\n"
+	       "bottleneck: sender when rx/sent >= %.0f%% and held < %.0f%%, "
+	       "else receiver.\n",
+	       100 * SENDER_BOUND, 100 * HELD_BOUND);
 }
 
 static int write_json(const struct config *cfg, const struct result *res,
 		      const struct utsname *un, enum source_kind source,
-		      int rx_cpu, int tx_cpu)
+		      int napi_thread, double capacity, int rx_cpu,
+		      int tx_cpu)
 {
 	FILE *f = fopen(cfg->json, "w");
 	unsigned int c, i;
@@ -1005,10 +1072,14 @@ static int write_json(const struct config *cfg, const struct result *res,
 	fprintf(f,
 		"  \"config\": {\"family\": %d, \"size\": %zu, "
 		"\"duration\": %g, \"reps\": %u, \"batch\": %u, "
-		"\"source\": \"%s\", \"rx_cpu\": %d, \"tx_cpu\": %d, "
-		"\"sender_bound\": %.2f},\n",
+		"\"source\": \"%s\", \"napi\": \"%s\", \"rx_cpu\": %d, "
+		"\"tx_cpu\": %d, \"sender_bound\": %.2f, "
+		"\"held_bound\": %.2f},\n",
 		cfg->family, cfg->size, cfg->duration, cfg->reps, cfg->batch,
-		source_names[source], rx_cpu, tx_cpu, SENDER_BOUND);
+		source_names[source], napi_thread ? "thread" : "inline", rx_cpu,
+		tx_cpu, SENDER_BOUND, HELD_BOUND);
+	if (capacity > 0)
+		fprintf(f, "  \"source_into_xdp_drop_pps\": %.0f,\n", capacity);
 	fprintf(f, "  \"results\": [\n");
 	for (c = 0; c < n_contenders; c++) {
 		struct summary s;
@@ -1029,6 +1100,9 @@ static int write_json(const struct config *cfg, const struct result *res,
 		if (s.ok && s.drops_med >= 0)
 			fprintf(f, "\"drops_per_s_median\": %.0f, ",
 				s.drops_med);
+		if (s.ok && s.held_med >= 0)
+			fprintf(f, "\"source_held_back_median\": %.4f, ",
+				s.held_med);
 		fprintf(f, "\"runs\": [");
 		for (i = 0; i < cfg->reps; i++) {
 			const struct run *r = &res[c].runs[i];
@@ -1038,6 +1112,12 @@ static int write_json(const struct config *cfg, const struct result *res,
 			if (r->ok && r->have_drops)
 				fprintf(f, "\"rx_drops\": %llu, ",
 					(unsigned long long)r->drops);
+			if (r->ok && r->kicks)
+				fprintf(f,
+					"\"source_kicks\": %llu, "
+					"\"source_held_back\": %llu, ",
+					(unsigned long long)r->kicks,
+					(unsigned long long)r->stalls);
 			if (r->ok && contenders[c].hotsock)
 				fprintf(f,
 					"\"rx_fast_path\": %llu, "
@@ -1108,16 +1188,28 @@ static void usage(FILE *f)
 		"                       hsk_recvmmsg, hsk_recv_zc, raw_xsk, "
 		"recvfrom, recvmmsg\n"
 		"                       (default: all)\n"
+		"  -N, --napi MODE      thread: hsk0's kernel receive work (XDP "
+		"program and XSK\n"
+		"                       copy, or GRO and the UDP stack) in "
+		"a NAPI thread pinned\n"
+		"                       to the receiver's CPU, so the "
+		"sender's CPU only sends\n"
+		"                       (default); inline: veth's default, "
+		"that work runs on\n"
+		"                       the sender's CPU inside its transmit "
+		"calls\n"
 		"      --no-pin         do not pin receiver and sender to "
 		"two CPUs\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"The table shows, per contender, which backend served and which "
 		"side was the\n"
-		"bottleneck: the sender when rx/sent >= %.0f%%, else the "
-		"receiver.\n"
+		"bottleneck: the sender when rx/sent >= %.0f%% and the source "
+		"was held back\n"
+		"(a frame refused) in under %.0f%% of its send calls, else "
+		"the receiver.\n"
 		"Exit status: 0 ok, 1 failure, 2 bad usage.\n",
-		BATCH_MAX, 100 * SENDER_BOUND);
+		BATCH_MAX, 100 * SENDER_BOUND, 100 * HELD_BOUND);
 }
 
 static int parse_double(const char *s, double lo, double hi, double *out)
@@ -1271,6 +1363,229 @@ static void choose_cpus(int pin, int *rx_cpu, int *tx_cpu)
 }
 
 /*
+ * Where hsk0's receive work runs. veth hands a frame to its peer inside
+ * the sender's transmit call: by default the receive half of the kernel's
+ * work (the XDP program and the copy into an XSK, or the IP/UDP stack up
+ * to the socket buffer) runs there too, on the sender's CPU, and the
+ * sender's rate is the delivery rate. With GRO on, hsk0 takes frames
+ * through a NAPI instance; made threaded, that is a kernel thread, which
+ * we pin to the receiver's CPU: the receiver's CPU then pays for all of
+ * receiving, kernel and application, and the sender's CPU only sends.
+ */
+struct napi_setup {
+	int pid; /* the NAPI thread, or -1 */
+	unsigned int id;
+};
+
+/* "1" into /sys/class/net/@ifname/threaded of our namespace: sysfs shows
+ * the namespace of whoever mounts it, so a child mounts its own. */
+static int set_napi_threaded(const char *ifname)
+{
+	char path[96];
+	int status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", ifname);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd;
+
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+			_exit(1);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "1", 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
+}
+
+/* The NAPI id that delivers hsk0's datagrams to a kernel socket. */
+static int find_napi_id(struct hsk_topo *t, unsigned int *id)
+{
+	struct timeval tv = { 0, 100000 };
+	struct sockaddr_storage ss;
+	socklen_t sslen, len = sizeof(*id);
+	char buf[64];
+	int rfd, sfd, i, err = -ETIMEDOUT;
+
+	fill_addr(t, 4, 1, PROBE_PORT - 1, &ss, &sslen);
+	rfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sfd = topo_peer_socket(t, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (rfd < 0 || sfd < 0 ||
+	    bind(rfd, (struct sockaddr *)&ss, sslen) < 0 ||
+	    setsockopt(rfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (i = 0; i < 10 && err; i++) {
+		*id = 0;
+		if (sendto(sfd, "napi", 4, 0, (struct sockaddr *)&ss, sslen) !=
+			    4 ||
+		    recv(rfd, buf, sizeof(buf), 0) != 4)
+			continue;
+		if (getsockopt(rfd, SOL_SOCKET, SO_INCOMING_NAPI_ID, id,
+			       &len) == 0 &&
+		    *id)
+			err = 0;
+	}
+out:
+	if (rfd >= 0)
+		close(rfd);
+	if (sfd >= 0)
+		close(sfd);
+	return err;
+}
+
+/* The name of NAPI thread @id: "napi/<ifname>-<id>", cut to 15 bytes as
+ * the kernel cuts it. */
+static void napi_comm(char *buf, size_t len, const char *ifname,
+		      unsigned int id)
+{
+	char full[48];
+
+	snprintf(full, sizeof(full), "napi/%s-%u", ifname, id);
+	full[15] = 0;
+	snprintf(buf, len, "%s", full);
+}
+
+static int find_napi_thread(const char *ifname, unsigned int id)
+{
+	char want[48], comm[32], path[300];
+	struct dirent *d;
+	int pid = -1;
+	DIR *dir;
+
+	napi_comm(want, sizeof(want), ifname, id);
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while (pid < 0 && (d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f)) {
+			comm[strcspn(comm, "\n")] = 0;
+			if (!strcmp(comm, want))
+				pid = atoi(d->d_name);
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return pid;
+}
+
+/* ethtool's legacy feature switch @cmd on @ifname, through @fd's
+ * namespace. */
+static int ethtool_set(int fd, const char *ifname, uint32_t cmd,
+		       uint32_t value)
+{
+	struct ethtool_value ev = { cmd, value };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	return ioctl(fd, SIOCETHTOOL, &ifr);
+}
+
+/* Return: 0, or -1 with *why (the bench then runs with veth's default). */
+static int setup_napi(struct hsk_topo *t, int rx_cpu, struct napi_setup *n,
+		      char *why, size_t why_len)
+{
+	int lfd, pfd, err;
+
+	n->pid = -1;
+	n->id = 0;
+	/*
+	 * GRO on hsk0 gives it a NAPI instance for every frame that can be
+	 * aggregated; with TSO off on hsk1 (as attaching XDP to hsk0 does
+	 * anyway), every frame can.
+	 */
+	lfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	pfd = topo_peer_socket(t, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || pfd < 0 ||
+	    ethtool_set(pfd, t->if_peer, ETHTOOL_STSO, 0) < 0 ||
+	    ethtool_set(lfd, t->if_local, ETHTOOL_SGRO, 1) < 0) {
+		snprintf(why, why_len, "TSO off on %s, GRO on %s: %s",
+			 t->if_peer, t->if_local, strerror(errno));
+		if (lfd >= 0)
+			close(lfd);
+		if (pfd >= 0)
+			close(pfd);
+		return -1;
+	}
+	close(lfd);
+	close(pfd);
+	err = set_napi_threaded(t->if_local);
+	if (err) {
+		snprintf(why, why_len, "threaded NAPI on %s: %s", t->if_local,
+			 strerror(-err));
+		return -1;
+	}
+	err = find_napi_id(t, &n->id);
+	if (err) {
+		snprintf(why, why_len, "no NAPI id for %s: %s", t->if_local,
+			 strerror(-err));
+		return -1;
+	}
+	n->pid = find_napi_thread(t->if_local, n->id);
+	if (n->pid < 0) {
+		snprintf(why, why_len, "no thread napi/%s-%u", t->if_local,
+			 n->id);
+		return -1;
+	}
+	if (rx_cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(rx_cpu, &set);
+		if (sched_setaffinity(n->pid, sizeof(set), &set) < 0) {
+			snprintf(why, why_len, "pinning napi/%s-%u: %s",
+				 t->if_local, n->id, strerror(errno));
+			n->pid = -1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Is the NAPI thread still the one we pinned? */
+static int napi_thread_alive(const struct hsk_topo *t,
+			     const struct napi_setup *n)
+{
+	char want[48], comm[32], path[64];
+	FILE *f;
+	int ok = 0;
+
+	if (n->pid <= 0)
+		return 0;
+	napi_comm(want, sizeof(want), t->if_local, n->id);
+	snprintf(path, sizeof(path), "/proc/%d/comm", n->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(comm, sizeof(comm), f)) {
+		comm[strcspn(comm, "\n")] = 0;
+		ok = !strcmp(comm, want);
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
  * Can af_xdp serve a UDP socket on hsk0? One strict socket, bound and
  * closed; the library is then configured from the environment again.
  * Return: 1 yes, 0 no (*why says why).
@@ -1373,6 +1688,100 @@ out:
 	return ok;
 }
 
+#ifdef HSK_BENCH_XSK
+/* libbpf and libxdp: warnings only (hotsock installs its own printers
+ * when it makes an af_xdp port). */
+static int bpf_warnings(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int xdp_warnings(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/*
+ * What the xsk source can send: one second against an XDP program on hsk0
+ * that drops every frame, the cheapest receiver there is. Return: pps, or
+ * 0 with *why; *held: the share of its kicks cut short meanwhile.
+ */
+static double calibrate_source(struct hsk_topo *t, const struct config *cfg,
+			       int cpu, double *held, char *why,
+			       size_t why_len)
+{
+	/* r0 = XDP_DROP; exit */
+	static const struct bpf_insn drop[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = XDP_DROP },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	uint64_t tx0, k0, s0, k1, s1;
+	const char *what = "";
+	double pps = 0, t0, t1;
+	struct sender s;
+	pthread_t th;
+	int fd, started = 0, err;
+
+	*held = 0;
+	memset(&th, 0, sizeof(th));
+	memset(&s, 0, sizeof(s));
+	s.fd = -1;
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "hsk_bench_drop", "GPL", drop,
+			   ARRAY_SIZE(drop), NULL);
+	if (fd < 0) {
+		snprintf(why, why_len, "loading XDP_DROP: %s", strerror(-fd));
+		return 0;
+	}
+	err = bpf_xdp_attach(t->ifindex_local, fd, XDP_FLAGS_DRV_MODE, NULL);
+	if (err) {
+		snprintf(why, why_len, "attaching XDP_DROP to %s: %s",
+			 t->if_local, strerror(-err));
+		close(fd);
+		return 0;
+	}
+	if (start_sender(&s, SRC_XSK, t, cfg, PROBE_PORT, cpu, &th, &started,
+			 &what) < 0) {
+		snprintf(why, why_len, "%s: %s", what, strerror(errno));
+	} else {
+		struct timespec warm = { 0, 200 * 1000 * 1000 };
+		struct timespec window = { (time_t)CALIBRATION,
+					   (long)((CALIBRATION -
+						   (time_t)CALIBRATION) *
+						  1e9) };
+
+		nanosleep(&warm, NULL);
+		t0 = now();
+		tx0 = atomic_load(&s.sent);
+		k0 = atomic_load(&s.kicks);
+		s0 = atomic_load(&s.stalls);
+		nanosleep(&window, NULL);
+		t1 = now();
+		pps = (atomic_load(&s.sent) - tx0) / (t1 - t0);
+		k1 = atomic_load(&s.kicks);
+		s1 = atomic_load(&s.stalls);
+		*held = k1 > k0 ? (double)(s1 - s0) / (k1 - k0) : 0;
+		if (g_stop) {
+			snprintf(why, why_len, "interrupted");
+			pps = 0;
+		}
+	}
+	err = stop_sender(&s, th, started);
+	if (err && pps > 0) {
+		snprintf(why, why_len, "%s: %s", s.what, strerror(err));
+		pps = 0;
+	}
+	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_DRV_MODE, NULL);
+	close(fd);
+	if (wait_xdp_detached(t->ifindex_local) < 0 && pps > 0) {
+		snprintf(why, why_len, "XDP_DROP stayed on %s", t->if_local);
+		pps = 0;
+	}
+	return pps;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1385,6 +1794,7 @@ int main(int argc, char **argv)
 		{ "backend", required_argument, NULL, 'B' },
 		{ "source", required_argument, NULL, 'S' },
 		{ "contenders", required_argument, NULL, 'c' },
+		{ "napi", required_argument, NULL, 'N' },
 		{ "no-pin", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1398,7 +1808,9 @@ int main(int argc, char **argv)
 	unsigned int c, rep;
 	int opt, err, rx_cpu, tx_cpu, status = 0, port = PORT_BASE, have_raw = 0;
 	enum source_kind source;
-	char why[160];
+	struct napi_setup napi = { -1, 0 };
+	double capacity = 0, cap_held = 0;
+	char why[160], cap_why[160] = "";
 	double t_start = now();
 	size_t max_size;
 
@@ -1412,7 +1824,7 @@ int main(int argc, char **argv)
 #ifdef HSK_BENCH_XSK
 	have_raw = 1;
 #endif
-	while ((opt = getopt_long(argc, argv, "d:s:f:r:b:j:B:S:c:h", opts,
+	while ((opt = getopt_long(argc, argv, "d:s:f:r:b:j:B:S:c:N:h", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'd':
@@ -1501,6 +1913,19 @@ int main(int argc, char **argv)
 			}
 			cfg.only = optarg;
 			break;
+		case 'N':
+			if (!strcmp(optarg, "thread")) {
+				cfg.napi_inline = 0;
+			} else if (!strcmp(optarg, "inline")) {
+				cfg.napi_inline = 1;
+			} else {
+				fprintf(stderr,
+					"hotsock-bench: --napi is thread "
+					"or inline, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'P':
 			cfg.pin = 0;
 			break;
@@ -1537,6 +1962,10 @@ int main(int argc, char **argv)
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+#ifdef HSK_BENCH_XSK
+	libbpf_set_print(bpf_warnings);
+	libxdp_set_print(xdp_warnings);
+#endif
 	memset(&topo, 0, sizeof(topo));
 	err = topo_setup(&topo);
 	if (err) {
@@ -1552,6 +1981,14 @@ int main(int argc, char **argv)
 	choose_cpus(cfg.pin, &rx_cpu, &tx_cpu);
 	uname(&un);
 
+	if (!cfg.napi_inline &&
+	    setup_napi(&topo, rx_cpu, &napi, why, sizeof(why)) < 0) {
+		printf("napi: cannot move %s's receive work off the sender's "
+		       "CPU (%s);\n      it runs inline, in the sender's "
+		       "transmit calls\n",
+		       topo.if_local, why);
+		napi.pid = -1;
+	}
 	/* The source: xsk when it works (or when asked: then it must). */
 	if (cfg.source == SRC_KERNEL) {
 		source = SRC_KERNEL;
@@ -1583,6 +2020,11 @@ int main(int argc, char **argv)
 			       topo.if_local, why);
 		}
 	}
+#ifdef HSK_BENCH_XSK
+	if (source == SRC_XSK)
+		capacity = calibrate_source(&topo, &cfg, tx_cpu, &cap_held,
+					    cap_why, sizeof(cap_why));
+#endif
 	alarm(0);
 	if (g_stop) {
 		topo_teardown(&topo);
@@ -1619,14 +2061,25 @@ int main(int argc, char **argv)
 	       cfg.family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER,
 	       cfg.family == 6 ? TOPO_IP6_LOCAL : TOPO_IP4_LOCAL, topo.if_peer,
 	       topo.if_local);
-	if (source == SRC_XSK)
+	if (source == SRC_XSK) {
 		printf("source: xsk, an AF_XDP socket on %s (TX only), one "
 		       "prebuilt %zu-byte frame;\n",
 		       topo.if_peer,
 		       ETH_HLEN_ + (cfg.family == 6 ? 40 : 20) + 8 + cfg.size);
-	else
+		if (capacity > 0)
+			printf("        it sends %.0f pps into an XDP_DROP "
+			       "program on %s (%.0f s; held back\n"
+			       "        in %.1f%% of its kicks)\n",
+			       capacity, topo.if_local, CALIBRATION,
+			       100 * cap_held);
+		else
+			printf("        its rate into XDP_DROP is unknown "
+			       "(%s)\n",
+			       cap_why);
+	} else {
 		printf("source: kernel, one thread, sendmmsg x%u;\n",
 		       cfg.batch);
+	}
 	printf("receivers: batch %u; %u rep(s) x %g s per contender, "
 	       "interleaved\n",
 	       cfg.batch, cfg.reps, cfg.duration);
@@ -1638,6 +2091,16 @@ int main(int argc, char **argv)
 	else
 		printf("cpus: not pinned (%ld online); kernel %s\n",
 		       sysconf(_SC_NPROCESSORS_ONLN), un.release);
+	if (napi.pid > 0)
+		printf("napi: %s's receive work (XDP, or GRO and the UDP "
+		       "stack) in thread napi/%s-%u,\n      %s\n",
+		       topo.if_local, topo.if_local, napi.id,
+		       rx_cpu >= 0 ? "pinned to the receiver's CPU" :
+				     "not pinned");
+	else
+		printf("napi: %s's receive work runs inline, on the sender's "
+		       "CPU, in its transmit calls\n",
+		       topo.if_local);
 	fflush(stdout);
 
 	for (rep = 0; rep < cfg.reps && !g_stop; rep++) {
@@ -1649,17 +2112,30 @@ int main(int argc, char **argv)
 				sizeof(res[c].backend), run);
 			if (run->ok)
 				fprintf(stderr,
-					"  rep %u/%u %-22s %10.0f pps "
-					"(sent %.0f pps)\n",
+					"  rep %u/%u %-20s %-7s %10.0f pps "
+					"(sent %.0f pps, drops %.0f/s",
 					rep + 1, cfg.reps, contenders[c].name,
-					run->rx_pps, run->tx_pps);
+					res[c].backend, run->rx_pps,
+					run->tx_pps, run->drops / run->secs);
+			if (run->ok && run->kicks)
+				fprintf(stderr, ", source held back %.1f%%",
+					100.0 * run->stalls / run->kicks);
+			if (run->ok)
+				fprintf(stderr, ")\n");
 			else
 				fprintf(stderr,
-					"  rep %u/%u %-22s FAILED: %s\n",
+					"  rep %u/%u %-20s %-7s FAILED: %s\n",
 					rep + 1, cfg.reps, contenders[c].name,
-					run->err);
+					res[c].backend, run->err);
 			if (!run->ok)
 				status = 1;
+			if (napi.pid > 0 && !napi_thread_alive(&topo, &napi)) {
+				fprintf(stderr,
+					"hotsock-bench: napi/%s-%u is "
+					"gone\n",
+					topo.if_local, napi.id);
+				napi.pid = -1;
+			}
 		}
 	}
 	alarm(0);
@@ -1673,7 +2149,8 @@ int main(int argc, char **argv)
 	print_table(&cfg, res);
 	printf("(%.0f s in all)\n", now() - t_start);
 	if (cfg.json &&
-	    write_json(&cfg, res, &un, source, rx_cpu, tx_cpu) < 0) {
+	    write_json(&cfg, res, &un, source, napi.pid > 0, capacity, rx_cpu,
+		       tx_cpu) < 0) {
 		fprintf(stderr, "hotsock-bench: cannot write %s: %s\n",
 			cfg.json, strerror(errno));
 		status = 1;

@@ -22,6 +22,9 @@
 #define FRAME_SIZE 2048u
 #define RING 2048u
 #define BATCH 64u
+/* Descriptors the kernel takes per sendto() in copy mode, at most
+ * (MAX_PER_SOCKET_BUDGET, the default of XDP_MAX_TX_SKB_BUDGET). */
+#define TX_BUDGET 32u
 /* A queue whose last XSK closed a moment ago stays bound until the
  * kernel's deferred release has run: EBUSY, for a while. */
 #define BUSY_RETRIES 400
@@ -35,6 +38,7 @@ struct xsk_raw {
 	void *area;
 	int fd;
 	uint32_t outstanding; /* TX frames not completed */
+	uint64_t kicks, stalls; /* sendto()s; those the kernel cut short */
 };
 
 struct xsk_raw *xsk_raw_open(const char *ifname, bool rx)
@@ -154,7 +158,7 @@ void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len)
 
 unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len)
 {
-	uint32_t idx = 0, done, n;
+	uint32_t idx = 0, done, n, cons, pending, taken;
 
 	done = xsk_ring_cons__peek(&x->cq, RING, &idx);
 	xsk_ring_cons__release(&x->cq, done);
@@ -172,7 +176,23 @@ unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len)
 	xsk_ring_prod__submit(&x->tx, n);
 	x->outstanding += n;
 	/* Copy mode transmits inside this call. */
-	if (xsk_ring_prod__needs_wakeup(&x->tx))
+	if (xsk_ring_prod__needs_wakeup(&x->tx)) {
+		cons = __atomic_load_n(x->tx.consumer, __ATOMIC_ACQUIRE);
+		pending = *x->tx.producer - cons;
 		sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+		taken = __atomic_load_n(x->tx.consumer, __ATOMIC_ACQUIRE) -
+			cons;
+		/* Fewer than it could: the device refused a frame. */
+		x->kicks++;
+		if (taken < (pending < TX_BUDGET ? pending : TX_BUDGET))
+			x->stalls++;
+	}
 	return n;
+}
+
+void xsk_raw_tx_stats(const struct xsk_raw *x, uint64_t *kicks,
+		      uint64_t *stalls)
+{
+	*kicks = x->kicks;
+	*stalls = x->stalls;
 }

@@ -26,5 +26,10 @@ void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len);
 /* Queues up to one batch of the prepared frame and kicks the kernel;
  * returns how many were queued. */
 unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len);
+/* sendto() kicks so far, and those after which the kernel had taken fewer
+ * descriptors than it could: the device refused a frame (dropped it, as
+ * veth does when its peer's ring is full, or had its queue stopped). */
+void xsk_raw_tx_stats(const struct xsk_raw *x, uint64_t *kicks,
+		      uint64_t *stalls);
 
 #endif
