@@ -444,7 +444,8 @@ struct hsk_stats {
 	uint64_t rx_truncated;	 /* delivered cut to the buffer given */
 	/* Receive buffer full (SO_RCVBUF, or the TPACKET_V3 ring): drops
 	 * counted by the kernel (SO_MEMINFO, PACKET_STATISTICS) or by a fast
-	 * path's queue, which honours the same limit. */
+	 * path's queue, which honours the same limit; on af_xdp also the
+	 * port's XSK rings (XDP_STATISTICS), shared by its sockets. */
 	uint64_t rx_drop_kernel;
 	uint64_t rx_drop_malformed; /* bad lengths or headers */
 	uint64_t rx_drop_checksum;  /* bad UDP or IP checksum */

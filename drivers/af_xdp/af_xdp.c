@@ -1523,6 +1523,16 @@ static int xdp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 	return (int)k;
 }
 
+/* The shadow socket's drops, and the XSK rings' of the socket's port:
+ * frames lost before any socket could be told apart are everyone's. */
+static uint64_t xdp_drops(struct hsk_sock *s)
+{
+	struct xdp_sock *xs = s->priv;
+
+	return kernel_meminfo_drops(s) +
+	       (xs->port ? xsk_port_ring_drops(xs->port) : 0);
+}
+
 static const struct hsk_ctl_ops xdp_ctl = {
 	.open = xdp_open,
 	.close = xdp_close,
@@ -1534,7 +1544,7 @@ static const struct hsk_ctl_ops xdp_ctl = {
 	.sendmsg = xdp_sendmsg,
 	.sendmmsg = xdp_sendmmsg,
 	.pending = xdp_pending,
-	.kernel_drops = kernel_meminfo_drops,
+	.kernel_drops = xdp_drops,
 	.extra_fds = xdp_extra_fds,
 	.wait = xdp_wait,
 };

@@ -550,6 +550,21 @@ void xsk_tx_kick(struct xsk_queue *q)
 	xsk_reap_completions(q);
 }
 
+uint64_t xsk_port_ring_drops(struct xsk_port *p)
+{
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < p->nqueues; i++) {
+		struct xdp_statistics st;
+		socklen_t len = sizeof(st);
+
+		if (!getsockopt(p->q[i].fd, SOL_XDP, XDP_STATISTICS, &st,
+				&len))
+			total += st.rx_dropped + st.rx_ring_full;
+	}
+	return total;
+}
+
 bool xsk_tx_room(struct xsk_queue *q)
 {
 	xsk_reap_completions(q);

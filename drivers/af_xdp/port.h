@@ -110,6 +110,9 @@ unsigned int xsk_tx_submit(struct xsk_queue *q, const struct xdp_desc *d,
 /* Tells the kernel to transmit, when it asked to be told. */
 void xsk_tx_kick(struct xsk_queue *q);
 void xsk_reap_completions(struct xsk_queue *q);
+/* Frames the kernel could not put in this port's RX rings (ring full, no
+ * fill frame): the port's, shared by its sockets. */
+uint64_t xsk_port_ring_drops(struct xsk_port *p);
 /* Whether a frame and a TX slot are free (after reaping); port locked. */
 bool xsk_tx_room(struct xsk_queue *q);
 
