@@ -241,6 +241,17 @@ void hsk_cmsg_done(struct hsk_cmsg_writer *w);
  * a NULL base with a non-zero length. */
 ssize_t hsk_copy_to_iov(const struct msghdr *m, const void *src, size_t len);
 
+/*
+ * One recvmmsg(2), without waiting, into up to HSK_RECV_BUFS_MAX buffers
+ * whose .data the caller set, @cap bytes each; fills the rest of each
+ * hsk_buf (lengths, HSK_BUF_TRUNC, source, timestamp: the kernel's
+ * SO_TIMESTAMPNS when @kernel_ts and it gave one, else now). Returns how
+ * many, 0 when nothing is queued, or -1 with errno.
+ */
+#define HSK_RECV_BUFS_MAX 64
+int hsk_recvmmsg_bufs(int fd, struct hsk_buf *b, unsigned int n, uint32_t cap,
+		      bool kernel_ts);
+
 /* Timestamps as the API gives them: ns since the epoch. */
 static inline uint64_t hsk_ts_ns(const struct timespec *ts)
 {

@@ -1340,45 +1340,16 @@ static int rx_from_shadow(struct xdp_sock *xs, struct hsk_buf *b,
 			  uint64_t *cookie, unsigned int n)
 {
 	struct xsk_queue *q = &xs->port->q[0];
-	struct mmsghdr mm[TX_BATCH];
-	struct iovec iov[TX_BATCH];
-	uint64_t addr[TX_BATCH];
-	struct timespec now;
 	unsigned int k;
 	int r;
 
-	if (n > TX_BATCH)
-		n = TX_BATCH;
-	for (k = 0; k < n && xsk_frame_get(q, &addr[k]); k++) {
-		iov[k] = (struct iovec){ xsk_frame_ptr(q, addr[k]),
-					 XSK_FRAME_SIZE };
-		mm[k].msg_hdr = (struct msghdr){
-			.msg_name = &b[k].addr,
-			.msg_namelen = sizeof(b[k].addr),
-			.msg_iov = &iov[k],
-			.msg_iovlen = 1,
-		};
-	}
-	/* MSG_TRUNC: msg_len is the datagram's true length. */
-	r = k ? recvmmsg(xs->s->fd, mm, k, MSG_DONTWAIT | MSG_TRUNC, NULL) : 0;
-	if (r < 0 && errno == EAGAIN)
-		r = 0;
-	clock_gettime(CLOCK_REALTIME, &now);
-	for (unsigned int i = 0; i < k; i++) {
-		if ((int)i >= r) {
-			xsk_frame_put(q, addr[i]);
-			continue;
-		}
-		b[i].data = iov[i].iov_base;
-		b[i].orig_len = mm[i].msg_len;
-		b[i].len = mm[i].msg_len < XSK_FRAME_SIZE ? mm[i].msg_len :
-							    XSK_FRAME_SIZE;
-		b[i].capacity = b[i].len;
-		b[i].flags = b[i].len < b[i].orig_len ? HSK_BUF_TRUNC : 0;
-		b[i].ts_ns = hsk_ts_ns(&now);
-		b[i].addrlen = mm[i].msg_hdr.msg_namelen;
-		cookie[i] = addr[i];
-	}
+	if (n > HSK_RECV_BUFS_MAX)
+		n = HSK_RECV_BUFS_MAX;
+	for (k = 0; k < n && xsk_frame_get(q, &cookie[k]); k++)
+		b[k].data = xsk_frame_ptr(q, cookie[k]);
+	r = k ? hsk_recvmmsg_bufs(xs->s->fd, b, k, XSK_FRAME_SIZE, false) : 0;
+	for (unsigned int i = r > 0 ? (unsigned int)r : 0; i < k; i++)
+		xsk_frame_put(q, cookie[i]);
 	if (r > 0)
 		hsk_count(&xs->s->stats.rx_kernel_path, (uint64_t)r);
 	return r;

@@ -118,76 +118,29 @@ uint64_t kernel_meminfo_drops(struct hsk_sock *s)
 	return mem[SK_MEMINFO_DROPS];
 }
 
-/* Receive timestamps: the kernel's when the caller turned them on. */
-static uint64_t cmsg_ts_ns(struct msghdr *m)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c))
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_TIMESTAMPNS) {
-			struct timespec ts;
-
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return hsk_ts_ns(&ts);
-		}
-	return 0;
-}
-
-#define RX_CMSG_SPACE 64
-
 static int udp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 			unsigned int n)
 {
-	char ctl[64][RX_CMSG_SPACE] __attribute__((aligned(8)));
-	struct mmsghdr mm[64];
-	struct iovec iov[64];
 	struct hsk_slab *sl;
-	struct timespec now;
-	uint32_t idx[64];
+	uint32_t idx[HSK_RECV_BUFS_MAX];
 	unsigned int k;
 	int r;
 
 	if (kernel_bufs_ready(s))
 		return -1;
 	sl = &((struct kernel_bufs *)s->priv)->slab;
-	k = hsk_slab_get(sl, idx, n < 64 ? n : 64);
+	k = hsk_slab_get(sl, idx,
+			 n < HSK_RECV_BUFS_MAX ? n : HSK_RECV_BUFS_MAX);
 	for (unsigned int i = 0; i < k; i++) {
-		iov[i].iov_base = hsk_slab_ptr(sl, idx[i]);
-		iov[i].iov_len = sl->slot_size;
-		mm[i].msg_hdr = (struct msghdr){
-			.msg_name = &b[i].addr,
-			.msg_namelen = sizeof(b[i].addr),
-			.msg_iov = &iov[i],
-			.msg_iovlen = 1,
-			.msg_control = ctl[i],
-			.msg_controllen = RX_CMSG_SPACE,
-		};
-	}
-	/* MSG_TRUNC: msg_len is the datagram's full length. */
-	r = recvmmsg(s->fd, mm, k, MSG_DONTWAIT | MSG_TRUNC, NULL);
-	if (r < 0) {
-		for (unsigned int i = 0; i < k; i++)
-			hsk_slab_put(sl, idx[i]);
-		return errno == EAGAIN ? 0 : -1;
-	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	for (unsigned int i = 0; i < k; i++) {
-		if (i >= (unsigned int)r) {
-			hsk_slab_put(sl, idx[i]);
-			continue;
-		}
-		b[i].data = iov[i].iov_base;
-		b[i].orig_len = mm[i].msg_len;
-		b[i].len = mm[i].msg_len < sl->slot_size ? mm[i].msg_len :
-							   sl->slot_size;
-		b[i].capacity = b[i].len;
-		b[i].flags = b[i].len < b[i].orig_len ? HSK_BUF_TRUNC : 0;
-		b[i].addrlen = mm[i].msg_hdr.msg_namelen;
-		b[i].ts_ns = cmsg_ts_ns(&mm[i].msg_hdr);
-		if (!b[i].ts_ns)
-			b[i].ts_ns = hsk_ts_ns(&now);
+		b[i].data = hsk_slab_ptr(sl, idx[i]);
 		cookie[i] = idx[i];
 	}
-	hsk_count(&s->stats.rx_kernel_path, (uint64_t)r);
+	/* The kernel's timestamps when the caller turned them on. */
+	r = hsk_recvmmsg_bufs(s->fd, b, k, sl->slot_size, true);
+	for (unsigned int i = r > 0 ? (unsigned int)r : 0; i < k; i++)
+		hsk_slab_put(sl, idx[i]);
+	if (r > 0)
+		hsk_count(&s->stats.rx_kernel_path, (uint64_t)r);
 	return r;
 }
 
