@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A host's control plane over raw Ethernet frames, for a backend that owns
+ * its port (DPDK): nobody else answers ARP, neighbour solicitations or
+ * pings for our addresses, so this does. It resolves next hops (holding a
+ * bounded number of frames while it asks), answers ARP, NS and echo
+ * requests, sends port unreachables, and keeps multicast membership
+ * (IGMPv3/MLDv2 reports on join and leave, answers to queries).
+ *
+ * It never allocates on the data path and makes no system call: frames go
+ * out through the caller's transmit callback, time comes in as arguments.
+ * One hsk_ctrl per port; it is not thread-safe, the caller serialises
+ * (the backend calls it under its port lock).
+ */
+#ifndef HSK_NET_CTRL_H
+#define HSK_NET_CTRL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+
+struct hsk_ctrl;
+
+/*
+ * Sends one complete Ethernet frame (the control plane's own, or a held
+ * frame whose next hop was just resolved). The callee copies it before
+ * returning. Returns 0, or -1 when it could not be sent (counted by the
+ * control plane as tx_errors).
+ */
+typedef int (*hsk_ctrl_xmit_fn)(void *ctx, const void *frame, size_t len);
+
+/* The port's identity. Zero @prefix means "no address of that family". */
+struct hsk_ctrl_cfg {
+	uint8_t mac[6];
+	uint16_t mtu; /* IP MTU, for ICMP quoting and the held-frame size */
+	struct in_addr ip4, gw4; /* gw4 0.0.0.0: no default route */
+	uint8_t prefix4;	 /* 1..32, 0 when there is no IPv4 address */
+	struct in6_addr ip6, gw6; /* gw6 :: : no default route */
+	uint8_t prefix6;	  /* 1..128, 0 when no IPv6 address */
+	/* Bounds: neighbours kept, frames held while resolving (in all). */
+	unsigned int max_neigh;	 /* 0: 256 */
+	unsigned int max_held;	 /* 0: 64 */
+	uint64_t neigh_ttl_ns;	 /* reachable entries age out; 0: 30 s */
+	uint64_t resolve_wait_ns; /* retry interval; 3 tries; 0: 1 s */
+	hsk_ctrl_xmit_fn xmit;
+	void *xmit_ctx;
+};
+
+/*
+ * hsk_ctrl_new() - a control plane for one port. Returns NULL with errno
+ * EINVAL (no xmit, bad prefix) or ENOMEM.
+ */
+struct hsk_ctrl *hsk_ctrl_new(const struct hsk_ctrl_cfg *cfg);
+void hsk_ctrl_free(struct hsk_ctrl *c);
+
+/*
+ * hsk_ctrl_announce() - what a host says when it comes up: a gratuitous
+ * ARP for its IPv4 address and an unsolicited neighbour advertisement for
+ * its IPv6 address (and the MLD report for the solicited-node group).
+ */
+void hsk_ctrl_announce(struct hsk_ctrl *c, uint64_t now_ns);
+
+enum hsk_ctrl_verdict {
+	HSK_CTRL_CONSUMED, /* control traffic: handled (maybe answered) */
+	HSK_CTRL_PASS,	   /* not control traffic: the caller's to deliver */
+	HSK_CTRL_DROP,	   /* malformed or not for us: count and drop */
+};
+
+/*
+ * hsk_ctrl_input() - offer a received frame. ARP, ICMP echo, ICMPv6
+ * (NS/NA/echo/MLD query) and IGMP queries are consumed: answers go out
+ * through xmit, and what they teach (a sender's MAC) is learned; held
+ * frames waiting on a resolved neighbour are sent. Everything else is
+ * HSK_CTRL_PASS.
+ */
+enum hsk_ctrl_verdict hsk_ctrl_input(struct hsk_ctrl *c, const void *frame,
+				     size_t len, uint64_t now_ns);
+
+/*
+ * hsk_ctrl_next_hop() - the neighbour a datagram to @dst goes to: @dst
+ * itself when on-link, the gateway otherwise; multicast and broadcast
+ * destinations map to their MAC directly. Returns 0 with *@mac set when
+ * the MAC is known; otherwise, if @frame is not NULL, keeps a copy of the
+ * frame (whose destination MAC is filled in and which is sent once the
+ * neighbour answers) and returns 1; -1 with errno EHOSTUNREACH (off-link
+ * with no gateway, or the neighbour did not answer three tries),
+ * ENETUNREACH (no address of that family) or ENOBUFS (too many frames
+ * held: the frame is not kept).
+ */
+int hsk_ctrl_next_hop(struct hsk_ctrl *c, int family,
+		      const union hsk_net_addr *dst, uint8_t mac[6],
+		      const void *frame, size_t len, uint64_t now_ns);
+
+/*
+ * hsk_ctrl_port_unreachable() - answer a received UDP datagram that no
+ * socket is bound to with ICMP/ICMPv6 port unreachable, as a kernel host
+ * does (not for broadcast or multicast destinations). @frame is the whole
+ * received frame.
+ */
+void hsk_ctrl_port_unreachable(struct hsk_ctrl *c, const void *frame,
+			       size_t len);
+
+/*
+ * hsk_ctrl_join() / hsk_ctrl_leave() - multicast membership, counted per
+ * group: the first join and the last leave send IGMPv3 or MLDv2 reports
+ * (and answer later queries while joined). Returns 0, or -1 with EINVAL
+ * (not a multicast group), EADDRNOTAVAIL (leave without join) or ENOBUFS.
+ */
+int hsk_ctrl_join(struct hsk_ctrl *c, int family,
+		  const union hsk_net_addr *group, uint64_t now_ns);
+int hsk_ctrl_leave(struct hsk_ctrl *c, int family,
+		   const union hsk_net_addr *group, uint64_t now_ns);
+/* Whether a received datagram to @group is wanted. */
+bool hsk_ctrl_is_member(const struct hsk_ctrl *c, int family,
+			const union hsk_net_addr *group);
+
+/*
+ * hsk_ctrl_tick() - timers: resolution retries, giving up (held frames are
+ * dropped and counted), ageing neighbours, delayed query answers. Cheap
+ * when nothing is due; call it from every poll of the port.
+ */
+void hsk_ctrl_tick(struct hsk_ctrl *c, uint64_t now_ns);
+
+struct hsk_ctrl_stats {
+	uint64_t arp_in, arp_out, nd_in, nd_out;
+	uint64_t echo_replies, unreachables_sent;
+	uint64_t igmp_out, mld_out;
+	uint64_t held, held_sent, held_dropped;
+	uint64_t malformed, tx_errors;
+};
+void hsk_ctrl_stats(const struct hsk_ctrl *c, struct hsk_ctrl_stats *out);
+
+#endif
