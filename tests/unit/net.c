@@ -533,6 +533,25 @@ Test(net, csum_matches_reference_every_length_and_alignment)
 	}
 }
 
+Test(net, csum_carries_wrap_around_with_all_ones_words)
+{
+	uint8_t b[300];
+	size_t len;
+
+	/* Nearly every wide add overflows: the end-around carry must be kept
+	 * (0xffff reads the same in either byte order). */
+	memset(b, 0xff, sizeof(b));
+	for (len = 0; len < sizeof(b); len += 3)
+		b[len] = 0xfe;
+	for (len = 0; len <= sizeof(b); len++) {
+		uint16_t c = hsk_csum_fold(hsk_csum_add(0xffff, b, len));
+
+		cr_assert_eq(be16((const uint8_t *)&c),
+			     ref_csum(ref_sum(0xffff, b, len)),
+			     "length %zu", len);
+	}
+}
+
 Test(net, csum_split_at_even_offset_equals_one_shot)
 {
 	uint8_t b[257];
