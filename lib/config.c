@@ -3,6 +3,7 @@
  * Configuration: struct hsk_opts from hsk_init(), else HOTSOCK_* variables,
  * else defaults; and the library's log.
  */
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,6 +127,77 @@ static int uint_setting(const char *var, unsigned int from_code,
 	return 0;
 }
 
+/* A string setting: code option over variable; "" when neither. */
+static const char *str_setting(const char *var, const char *from_code)
+{
+	const char *env = getenv(var);
+
+	if (from_code)
+		return from_code;
+	return env ? env : "";
+}
+
+/*
+ * An address with an optional prefix ("198.18.0.1/24"); @prefix NULL for
+ * a gateway, which takes none. An empty setting leaves @addr zero.
+ */
+static int addr_setting(const char *var, const char *from_code, int family,
+			void *addr, uint8_t *prefix)
+{
+	const char *v = str_setting(var, from_code);
+	unsigned int max = family == AF_INET ? 32 : 128;
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long len = max;
+
+	if (!*v)
+		return 0;
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	slash = strchr(buf, '/');
+	if (slash) {
+		if (!prefix)
+			goto bad;
+		*slash++ = 0;
+		errno = 0;
+		len = strtoul(slash, &end, 10);
+		if (errno || end == slash || *end || len < 1 || len > max)
+			goto bad;
+	}
+	if (inet_pton(family, buf, addr) != 1)
+		goto bad;
+	if (prefix)
+		*prefix = (uint8_t)len;
+	return 0;
+bad:
+	hsk_log(HSK_LOG_ERR, "%s=%s: not an IPv%c address%s", var, v,
+		family == AF_INET ? '4' : '6', prefix ? " with prefix" : "");
+	return -1;
+}
+
+static int resolve_dpdk(const struct hsk_opts *o, struct hsk_config *c)
+{
+	const char *args = str_setting("HOTSOCK_DPDK_ARGS",
+				       o ? o->dpdk_args : NULL);
+
+	if (strlen(args) >= sizeof(c->dpdk_args)) {
+		hsk_log(HSK_LOG_ERR, "dpdk_args: longer than %zu bytes",
+			sizeof(c->dpdk_args) - 1);
+		return -1;
+	}
+	strcpy(c->dpdk_args, args);
+	return addr_setting("HOTSOCK_DPDK_IP", o ? o->dpdk_ip : NULL, AF_INET,
+			    &c->dpdk_ip4, &c->dpdk_prefix4) ||
+	       addr_setting("HOTSOCK_DPDK_GW", o ? o->dpdk_gw : NULL, AF_INET,
+			    &c->dpdk_gw4, NULL) ||
+	       addr_setting("HOTSOCK_DPDK_IP6", o ? o->dpdk_ip6 : NULL,
+			    AF_INET6, &c->dpdk_ip6, &c->dpdk_prefix6) ||
+	       addr_setting("HOTSOCK_DPDK_GW6", o ? o->dpdk_gw6 : NULL,
+			    AF_INET6, &c->dpdk_gw6, NULL) ?
+		       -1 :
+		       0;
+}
+
 /* Layers code options over the environment over the defaults. */
 static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 {
@@ -133,6 +205,7 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 	const char *env;
 	int r;
 
+	memset(c, 0, sizeof(*c));
 	c->backend = "auto";
 	c->packet_ring_size = HSK_DEFAULT_RING_SIZE;
 	c->log_level = HSK_LOG_WARN;
@@ -217,7 +290,7 @@ static int resolve(const struct hsk_opts *o, struct hsk_config *c)
 			c->ring_size);
 		return -1;
 	}
-	return 0;
+	return resolve_dpdk(o, c);
 }
 
 /*

@@ -95,6 +95,18 @@ struct timespec;
  *   xdp_zerocopy     HOTSOCK_XDP_ZEROCOPY   1: AF_XDP in zero-copy mode or
  *                                           not at all; -1 (or "0"): copy
  *                                           mode; unset: the driver's best
+ *   dpdk_args        HOTSOCK_DPDK_ARGS      EAL arguments, space-separated
+ *                                           (e.g. "--vdev=net_tap0"); what
+ *                                           they leave out is defaulted:
+ *                                           memory, --no-pci, a per-process
+ *                                           --file-prefix (docs/design.md)
+ *   dpdk_ip          HOTSOCK_DPDK_IP        the DPDK port's IPv4 address and
+ *                                           prefix, "198.18.0.1/24" (default:
+ *                                           none, no IPv4 on the port)
+ *   dpdk_gw          HOTSOCK_DPDK_GW        its IPv4 default gateway (none)
+ *   dpdk_ip6         HOTSOCK_DPDK_IP6       its IPv6 address and prefix,
+ *                                           "2001:2::1/64" (none)
+ *   dpdk_gw6         HOTSOCK_DPDK_GW6       its IPv6 default gateway (none)
  */
 struct hsk_opts {
 	size_t sz;
@@ -110,6 +122,11 @@ struct hsk_opts {
 	unsigned int busy_poll_us;
 	int packet_exclusive;
 	int xdp_zerocopy;
+	const char *dpdk_args;
+	const char *dpdk_ip;
+	const char *dpdk_gw;
+	const char *dpdk_ip6;
+	const char *dpdk_gw6;
 };
 
 #define HSK_OPTS(name, ...) \

@@ -42,6 +42,9 @@ struct hsk_ctl_ops {
 			  const void *val, socklen_t len);
 	int (*getsockopt)(struct hsk_sock *s, int level, int name, void *val,
 			  socklen_t *len);
+	/* NULL: the descriptor's own (a placeholder may not know it). */
+	int (*getsockname)(struct hsk_sock *s, struct sockaddr *a,
+			   socklen_t *l);
 	ssize_t (*recvmsg)(struct hsk_sock *s, struct msghdr *m, int flags);
 	int (*recvmmsg)(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 			int flags);
@@ -177,6 +180,12 @@ struct hsk_config {
 	unsigned int busy_poll_us;
 	bool packet_exclusive;
 	int xdp_zerocopy; /* 1 force zero-copy, -1 force copy, 0 auto */
+	char dpdk_args[512]; /* "" when not set */
+	/* The DPDK port's addresses; a zero prefix: none of that family. */
+	struct in_addr dpdk_ip4, dpdk_gw4;
+	uint8_t dpdk_prefix4;
+	struct in6_addr dpdk_ip6, dpdk_gw6;
+	uint8_t dpdk_prefix6;
 };
 
 int hsk_config_get(struct hsk_config *out);
@@ -264,6 +273,9 @@ extern const struct hsk_backend hsk_kernel_udp_backend;
 extern const struct hsk_backend hsk_kernel_packet_backend;
 #ifdef HSK_HAVE_AF_XDP
 extern const struct hsk_backend hsk_af_xdp_backend;
+#endif
+#ifdef HSK_HAVE_DPDK
+extern const struct hsk_backend hsk_dpdk_backend; /* UDP and AF_PACKET */
 #endif
 
 #endif /* HSK_PRIV_H */

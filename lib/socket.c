@@ -156,6 +156,11 @@ choose_backend(const struct hsk_config *c, int domain, int type, int protocol)
 		return &hsk_kernel_plain_backend;
 	if (!strcmp(c->backend, "kernel"))
 		return kernel;
+#ifdef HSK_HAVE_DPDK
+	/* Never by "auto": DPDK takes the port away from the kernel. */
+	if (!strcmp(c->backend, "dpdk"))
+		return &hsk_dpdk_backend;
+#endif
 #ifdef HSK_HAVE_AF_XDP
 	if (!strcmp(c->backend, "af_xdp") ||
 	    (!strcmp(c->backend, "auto") && domain != AF_PACKET))
@@ -399,6 +404,10 @@ HSK_EXPORT int hsk_setsockopt(int fd, int level, int name, const void *val,
 
 HSK_EXPORT int hsk_getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 {
+	struct hsk_sock *s = hsk_sock_get(fd);
+
+	if (s && s->be->ctl->getsockname)
+		return s->be->ctl->getsockname(s, addr, len);
 	return getsockname(fd, addr, len);
 }
 

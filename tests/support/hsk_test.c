@@ -13,6 +13,31 @@
 
 struct hsk_topo tst_topo;
 
+/*
+ * On the dpdk backend hotsock owns hsk0 through a vdev (net_af_packet by
+ * default, HOTSOCK_DPDK_ARGS to choose another): the kernel gives up its
+ * addresses there so that only hotsock answers for them.
+ */
+static void dpdk_takes_hsk0(void)
+{
+	const char *b = tst_expected_backend();
+	char args[128];
+	int err;
+
+	if (!b || strcmp(b, "dpdk"))
+		return;
+	err = topo_run_local(&tst_topo,
+			     "ip addr flush dev %s && "
+			     "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1",
+			     tst_topo.if_local, tst_topo.if_local);
+	cr_assert_eq(err, 0, "taking hsk0 from the kernel: status %d", err);
+	snprintf(args, sizeof(args), "--vdev=net_af_packet0,iface=%s",
+		 tst_topo.if_local);
+	setenv("HOTSOCK_DPDK_ARGS", args, 0);
+	setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
+	setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
+}
+
 void tst_topo_init(void)
 {
 	int err = topo_setup(&tst_topo);
@@ -20,6 +45,7 @@ void tst_topo_init(void)
 	if (err == -EPERM)
 		cr_skip_test("needs root: network namespaces");
 	cr_assert_eq(err, 0, "topo_setup: %s", strerror(-err));
+	dpdk_takes_hsk0();
 }
 
 void tst_topo_fini(void)

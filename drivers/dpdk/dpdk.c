@@ -1,0 +1,1409 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The dpdk backend's sockets: UDP (IPv4, IPv6) and AF_PACKET over a port
+ * that hotsock owns. The descriptor is a placeholder kernel socket in the
+ * port's shadow namespace (port.c): it carries no traffic, and its kernel
+ * keeps the books (addresses, ports, options) by the kernel's own rules.
+ * Every call runs the port on the caller's thread.
+ */
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if_arp.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dpdk.h"
+
+#define RX_OVERHEAD 256	      /* charged per datagram against SO_RCVBUF */
+#define MAX_GROUPS 20	      /* IP_MAX_MEMBERSHIPS */
+#define WAIT_SPINS 64	      /* polls before the first sleep of a wait */
+#define WAIT_MAX_NS 1000000L  /* longest sleep of a wait: 1 ms */
+#define RESOLVE_POLLS 200     /* a send that resolves runs the port */
+#define RESOLVE_NAP_NS 25000L /* ... for up to 200 x 25 us */
+#define UDP4_MAX_PAYLOAD (65535u - HSK_IP4_HLEN - HSK_UDP_HLEN)
+#define UDP6_MAX_PAYLOAD (65535u - HSK_UDP_HLEN)
+/* The kernel's "check and route, send nothing" (include/linux/socket.h),
+ * which glibc does not name. */
+#ifndef MSG_PROBE
+#define MSG_PROBE 0x10
+#endif
+
+enum {
+	RX_TIMESTAMPNS = 1 << 0,
+	RX_TIMESTAMP = 1 << 1,
+	RX_PKTINFO = 1 << 2,
+	RX_TTL = 1 << 3,
+	RX_TOS = 1 << 4,
+	RX_OVFL = 1 << 5,
+	RX_AUXDATA = 1 << 6,
+};
+
+struct dp_group {
+	int family;
+	union hsk_net_addr addr;
+};
+
+struct dp_sock {
+	struct hsk_sock *s;
+	struct dp_port *p;
+	int family;
+	bool packet;
+	/* UDP: the addresses the placeholder holds, read back from it. */
+	bool bound, lwild, connected;
+	union hsk_net_addr laddr, raddr;
+	uint16_t lport, rport; /* network order */
+	uint16_t ptype;	       /* AF_PACKET: ethertype, 0 for all */
+	int ngroups;
+	struct dp_group groups[MAX_GROUPS];
+	/* Options mirrored from the placeholder after every change. */
+	unsigned int rx_flags;
+	uint32_t rcvbuf;
+	uint8_t ttl, mc_ttl, tos;
+	bool broadcast;
+	uint16_t ip_id;
+	int err; /* an ICMP error for the next call (connected sockets) */
+	/* Receive queue, port locked. */
+	uint32_t head, tail, rx_bytes;
+	uint32_t rx_drops;
+	struct dp_rx rxq[DP_RXQ_SIZE];
+	struct dp_sock *next;
+};
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static bool addr_eq(int family, const union hsk_net_addr *a,
+		    const union hsk_net_addr *b)
+{
+	return !memcmp(a, b, addr_len(family));
+}
+
+static bool is_wild(int family, const union hsk_net_addr *a)
+{
+	static const union hsk_net_addr zero;
+
+	return addr_eq(family, a, &zero);
+}
+
+static bool is_multicast(int family, const union hsk_net_addr *a)
+{
+	return family == AF_INET ?
+		       (a->v4.s_addr & htonl(0xf0000000)) == htonl(0xe0000000) :
+		       a->v6.s6_addr[0] == 0xff;
+}
+
+static const union hsk_net_addr *port_addr(const struct dp_port *p, int family)
+{
+	return family == AF_INET ? (const void *)&p->cfg.ip4 :
+				   (const void *)&p->cfg.ip6;
+}
+
+/* The IPv4 broadcast addresses of the port: limited and directed. */
+static bool is_broadcast4(const struct dp_port *p, struct in_addr a)
+{
+	uint32_t mask;
+
+	if (a.s_addr == INADDR_BROADCAST)
+		return true;
+	if (!p->cfg.prefix4)
+		return false;
+	mask = p->cfg.prefix4 == 32 ? ~0u : ~(~0u >> p->cfg.prefix4);
+	return (ntohl(a.s_addr) | mask) == ~0u &&
+	       (ntohl(a.s_addr) & mask) == (ntohl(p->cfg.ip4.s_addr) & mask) &&
+	       p->cfg.prefix4 < 31;
+}
+
+/* ---- options mirrored from the placeholder -------------------------- */
+
+static int opt_int(int fd, int level, int name)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	return getsockopt(fd, level, name, &v, &l) ? 0 : v;
+}
+
+static void mirror_options(struct dp_sock *ds)
+{
+	int fd = ds->s->fd;
+	bool v4 = ds->family == AF_INET;
+	int lvl = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+	unsigned int f = 0;
+
+	if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS))
+		f |= RX_TIMESTAMPNS;
+	else if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMP))
+		f |= RX_TIMESTAMP;
+	if (opt_int(fd, SOL_SOCKET, SO_RXQ_OVFL))
+		f |= RX_OVFL;
+	if (ds->packet) {
+		if (opt_int(fd, SOL_PACKET, PACKET_AUXDATA))
+			f |= RX_AUXDATA;
+	} else {
+		if (opt_int(fd, lvl, v4 ? IP_PKTINFO : IPV6_RECVPKTINFO))
+			f |= RX_PKTINFO;
+		if (opt_int(fd, lvl, v4 ? IP_RECVTTL : IPV6_RECVHOPLIMIT))
+			f |= RX_TTL;
+		if (opt_int(fd, lvl, v4 ? IP_RECVTOS : IPV6_RECVTCLASS))
+			f |= RX_TOS;
+		ds->ttl = (uint8_t)opt_int(fd, lvl,
+					   v4 ? IP_TTL : IPV6_UNICAST_HOPS);
+		ds->mc_ttl = (uint8_t)opt_int(
+			fd, lvl, v4 ? IP_MULTICAST_TTL : IPV6_MULTICAST_HOPS);
+		ds->tos = (uint8_t)opt_int(fd, lvl, v4 ? IP_TOS : IPV6_TCLASS);
+		ds->broadcast = opt_int(fd, SOL_SOCKET, SO_BROADCAST);
+	}
+	ds->rx_flags = f;
+	ds->rcvbuf = (uint32_t)opt_int(fd, SOL_SOCKET, SO_RCVBUF);
+}
+
+/* ---- addresses ------------------------------------------------------ */
+
+static bool sockaddr_to(int family, const struct sockaddr *sa, socklen_t len,
+			union hsk_net_addr *a, uint16_t *port)
+{
+	if (family == AF_INET && sa->sa_family == AF_INET &&
+	    len >= sizeof(struct sockaddr_in)) {
+		a->v4 = ((const struct sockaddr_in *)sa)->sin_addr;
+		*port = ((const struct sockaddr_in *)sa)->sin_port;
+		return true;
+	}
+	if (family == AF_INET6 && sa->sa_family == AF_INET6 &&
+	    len >= sizeof(struct sockaddr_in6)) {
+		a->v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		*port = ((const struct sockaddr_in6 *)sa)->sin6_port;
+		return true;
+	}
+	return false;
+}
+
+/* Reads the placeholder's addresses back after bind, connect or an
+ * implicit bind; port locked, so the demultiplexer sees them whole. */
+static void refresh_addresses(struct dp_sock *ds)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	ds->bound = !getsockname(ds->s->fd, (struct sockaddr *)&ss, &len) &&
+		    sockaddr_to(ds->family, (struct sockaddr *)&ss, len,
+				&ds->laddr, &ds->lport) &&
+		    ds->lport;
+	ds->lwild = ds->bound && is_wild(ds->family, &ds->laddr);
+	len = sizeof(ss);
+	ds->connected = !getpeername(ds->s->fd, (struct sockaddr *)&ss, &len) &&
+			sockaddr_to(ds->family, (struct sockaddr *)&ss, len,
+				    &ds->raddr, &ds->rport);
+}
+
+/* ---- receiving: the demultiplexer (port locked) --------------------- */
+
+static bool enqueue(struct dp_sock *ds, struct rte_mbuf *m,
+		    const struct hsk_net_udp *pkt, uint64_t ts)
+{
+	struct dp_rx *e;
+
+	/* The kernel's rule: a socket over its receive buffer drops. */
+	if (ds->tail - ds->head == DP_RXQ_SIZE || ds->rx_bytes > ds->rcvbuf) {
+		ds->rx_drops++;
+		hsk_count(&ds->s->stats.rx_drop_kernel, 1);
+		return false;
+	}
+	e = &ds->rxq[ds->tail++ & (DP_RXQ_SIZE - 1)];
+	e->m = m;
+	e->ts_ns = ts;
+	if (pkt)
+		e->pkt = *pkt;
+	ds->rx_bytes += m->pkt_len + RX_OVERHEAD;
+	return true;
+}
+
+/* The kernel's preference among sockets bound to a port: connected to
+ * the sender, then bound to the address, then the wildcard. */
+static int match(const struct dp_sock *ds, const struct hsk_net_udp *pkt)
+{
+	int score = 1;
+
+	if (ds->packet || !ds->bound || ds->family != pkt->family ||
+	    ds->lport != pkt->dport)
+		return 0;
+	if (!ds->lwild) {
+		if (!addr_eq(ds->family, &ds->laddr, &pkt->dst))
+			return 0;
+		score += 2;
+	}
+	if (ds->connected) {
+		if (ds->rport != pkt->sport ||
+		    !addr_eq(ds->family, &ds->raddr, &pkt->src))
+			return 0;
+		score += 4;
+	}
+	return score;
+}
+
+void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
+		       const struct hsk_net_udp *pkt, uint64_t ts)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct dp_sock *ds, *best = NULL;
+	bool to_all = false;
+	int score, top = 0;
+
+	if (is_multicast(pkt->family, &pkt->dst)) {
+		if (!hsk_ctrl_is_member(p->ctrl, pkt->family, &pkt->dst))
+			goto unclaimed;
+		to_all = true;
+	} else if (pkt->family == AF_INET && is_broadcast4(p, pkt->dst.v4)) {
+		to_all = true;
+	} else if (memcmp(pkt->dst_mac, p->mac, 6) ||
+		   addr_eq(pkt->family, &pkt->dst,
+			   &(union hsk_net_addr){ 0 }) ||
+		   !addr_eq(pkt->family, &pkt->dst,
+			    port_addr(p, pkt->family))) {
+		goto unclaimed; /* another host's, seen in promiscuous mode */
+	}
+	/* Every member gets a group's datagram (IP_MULTICAST_ALL), each
+	 * socket of the port a broadcast, one socket a unicast. */
+	for (ds = p->socks; ds; ds = ds->next) {
+		score = match(ds, pkt);
+		if (!score)
+			continue;
+		if (to_all) {
+			rte_mbuf_refcnt_update(m, 1);
+			if (enqueue(ds, m, pkt, ts))
+				hsk_count(&ds->s->stats.rx_fast_path, 0);
+			else
+				rte_pktmbuf_free(m);
+		} else if (score > top) {
+			top = score;
+			best = ds;
+		}
+	}
+	if (to_all) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (best) {
+		if (!enqueue(best, m, pkt, ts))
+			rte_pktmbuf_free(m);
+		return;
+	}
+	if (m->nb_segs == 1)
+		hsk_ctrl_port_unreachable(p->ctrl, frame, m->data_len);
+unclaimed:
+	p->rx_unclaimed++;
+	rte_pktmbuf_free(m);
+}
+
+bool dp_sock_count_bad(struct dp_port *p, const struct hsk_net_udp *pkt,
+		       enum hsk_net_verdict why)
+{
+	struct dp_sock *ds, *best = NULL;
+	int score, top = 0;
+
+	for (ds = p->socks; ds; ds = ds->next) {
+		score = match(ds, pkt);
+		if (score > top) {
+			top = score;
+			best = ds;
+		}
+	}
+	if (!best)
+		return false;
+	hsk_count(why == HSK_NET_BAD_CSUM ? &best->s->stats.rx_drop_checksum :
+					    &best->s->stats.rx_drop_malformed,
+		  1);
+	return true;
+}
+
+void dp_sock_frame_input(struct dp_port *p, struct rte_mbuf *m, uint64_t ts)
+{
+	uint16_t et = m->data_len >= HSK_ETH_HLEN ?
+			      *rte_pktmbuf_mtod_offset(m, uint16_t *, 12) :
+			      0;
+
+	for (struct dp_sock *ds = p->socks; ds; ds = ds->next) {
+		if (!ds->packet || (ds->ptype && ds->ptype != et))
+			continue;
+		rte_mbuf_refcnt_update(m, 1);
+		if (!enqueue(ds, m, NULL, ts))
+			rte_pktmbuf_free(m);
+	}
+}
+
+/*
+ * An ICMP port or host unreachable quoting one of our datagrams: the
+ * kernel reports it on a connected socket (ECONNREFUSED), so do we.
+ */
+void dp_sock_icmp_error(struct dp_port *p, int family,
+			const union hsk_net_addr *dst, uint16_t sport,
+			uint16_t dport, int err)
+{
+	for (struct dp_sock *ds = p->socks; ds; ds = ds->next)
+		if (!ds->packet && ds->connected && ds->family == family &&
+		    ds->lport == sport && ds->rport == dport &&
+		    addr_eq(family, &ds->raddr, dst))
+			ds->err = err;
+}
+
+/* ---- creating and binding ------------------------------------------- */
+
+static int dp_open(struct hsk_sock *s)
+{
+	struct hsk_config c;
+	struct dp_sock *ds;
+	struct dp_port *p;
+	int fd;
+
+	if (hsk_config_get(&c))
+		return -1;
+	p = dp_port_get(&c);
+	if (!p)
+		return -1;
+	/* Protocol 0 for a packet placeholder: it must receive nothing. */
+	fd = dp_port_socket(p, s->domain,
+			    s->type | (s->cloexec ? SOCK_CLOEXEC : 0),
+			    s->domain == AF_PACKET ? 0 : s->protocol);
+	if (fd < 0)
+		return -1;
+	ds = calloc(1, sizeof(*ds));
+	if (!ds) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	ds->s = s;
+	ds->p = p;
+	ds->family = s->domain;
+	ds->packet = s->domain == AF_PACKET;
+	ds->ptype = ds->packet && s->protocol != htons(ETH_P_ALL) ?
+			    (uint16_t)s->protocol :
+			    0;
+	s->fd = fd;
+	s->priv = ds;
+	pthread_mutex_lock(&p->lock);
+	mirror_options(ds);
+	ds->next = p->socks;
+	p->socks = ds;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void dp_close(struct hsk_sock *s)
+{
+	struct dp_sock *ds = s->priv, **pp;
+	struct dp_port *p = ds->p;
+	uint64_t now = dp_now_ns(CLOCK_MONOTONIC);
+
+	pthread_mutex_lock(&p->lock);
+	for (pp = &p->socks; *pp; pp = &(*pp)->next)
+		if (*pp == ds) {
+			*pp = ds->next;
+			break;
+		}
+	for (int i = 0; i < ds->ngroups; i++)
+		hsk_ctrl_leave(p->ctrl, ds->groups[i].family,
+			       &ds->groups[i].addr, now);
+	while (ds->head != ds->tail)
+		rte_pktmbuf_free(ds->rxq[ds->head++ & (DP_RXQ_SIZE - 1)].m);
+	pthread_mutex_unlock(&p->lock);
+	free(ds);
+}
+
+static int dp_bind(struct hsk_sock *s, const struct sockaddr *a, socklen_t l)
+{
+	struct dp_sock *ds = s->priv;
+	const struct sockaddr_ll *ll = (const void *)a;
+
+	if (!ds->packet) {
+		if (bind(s->fd, a, l))
+			return -1;
+		pthread_mutex_lock(&ds->p->lock);
+		refresh_addresses(ds);
+		pthread_mutex_unlock(&ds->p->lock);
+		return 0;
+	}
+	/* As packet_bind(): the link must be the port's. */
+	if (!a) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (l < sizeof(*ll) || ll->sll_family != AF_PACKET) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ll->sll_ifindex && ll->sll_ifindex != ds->p->ifindex) {
+		errno = ENODEV;
+		return -1;
+	}
+	pthread_mutex_lock(&ds->p->lock);
+	if (ll->sll_protocol)
+		ds->ptype = ll->sll_protocol == htons(ETH_P_ALL) ?
+				    0 :
+				    ll->sll_protocol;
+	pthread_mutex_unlock(&ds->p->lock);
+	return 0;
+}
+
+static int dp_connect(struct hsk_sock *s, const struct sockaddr *a, socklen_t l)
+{
+	struct dp_sock *ds = s->priv;
+
+	if (connect(s->fd, a, l))
+		return -1;
+	pthread_mutex_lock(&ds->p->lock);
+	refresh_addresses(ds);
+	ds->err = 0;
+	pthread_mutex_unlock(&ds->p->lock);
+	return 0;
+}
+
+static int dp_getsockname(struct hsk_sock *s, struct sockaddr *a, socklen_t *l)
+{
+	struct dp_sock *ds = s->priv;
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = ds->ptype ? ds->ptype : htons(ETH_P_ALL),
+		.sll_ifindex = ds->p->ifindex,
+		.sll_hatype = ARPHRD_ETHER,
+		.sll_halen = 6,
+	};
+
+	if (!ds->packet)
+		return getsockname(s->fd, a, l);
+	if (!a || !l) {
+		errno = EFAULT;
+		return -1;
+	}
+	if ((int)*l < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(ll.sll_addr, ds->p->mac, 6);
+	memcpy(a, &ll, *l < sizeof(ll) ? *l : sizeof(ll));
+	*l = sizeof(ll);
+	return 0;
+}
+
+/* ---- options -------------------------------------------------------- */
+
+/*
+ * Group membership is the port's (IGMP/MLD through the control plane):
+ * the placeholder's namespace has no such interface. Checked as the
+ * kernel checks it.
+ */
+static int membership(struct dp_sock *ds, int level, int name, const void *val,
+		      socklen_t len)
+{
+	bool v4 = level == IPPROTO_IP;
+	bool join = name == IP_ADD_MEMBERSHIP || name == IPV6_JOIN_GROUP;
+	struct dp_group g = { .family = v4 ? AF_INET : AF_INET6 };
+	uint64_t now = dp_now_ns(CLOCK_MONOTONIC);
+	int i, ifindex, r = 0;
+
+	if (len < (v4 ? sizeof(struct ip_mreq) : sizeof(struct ipv6_mreq))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!val) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (v4) {
+		const struct ip_mreqn *mr = val;
+
+		g.addr.v4 = mr->imr_multiaddr;
+		ifindex = len >= sizeof(*mr) ? mr->imr_ifindex : 0;
+	} else {
+		const struct ipv6_mreq *mr = val;
+
+		g.addr.v6 = mr->ipv6mr_multiaddr;
+		ifindex = (int)mr->ipv6mr_interface;
+	}
+	if (!is_multicast(g.family, &g.addr)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ifindex && ifindex != ds->p->ifindex) {
+		errno = ENODEV;
+		return -1;
+	}
+	pthread_mutex_lock(&ds->p->lock);
+	for (i = 0; i < ds->ngroups; i++)
+		if (ds->groups[i].family == g.family &&
+		    addr_eq(g.family, &ds->groups[i].addr, &g.addr))
+			break;
+	if (join && i < ds->ngroups) {
+		errno = EADDRINUSE;
+		r = -1;
+	} else if (join && ds->ngroups == MAX_GROUPS) {
+		errno = ENOBUFS;
+		r = -1;
+	} else if (join) {
+		r = hsk_ctrl_join(ds->p->ctrl, g.family, &g.addr, now);
+		if (!r)
+			ds->groups[ds->ngroups++] = g;
+	} else if (i == ds->ngroups) {
+		errno = EADDRNOTAVAIL;
+		r = -1;
+	} else {
+		hsk_ctrl_leave(ds->p->ctrl, g.family, &g.addr, now);
+		ds->groups[i] = ds->groups[--ds->ngroups];
+	}
+	pthread_mutex_unlock(&ds->p->lock);
+	return r;
+}
+
+static bool is_membership(int level, int name)
+{
+	return (level == IPPROTO_IP &&
+		(name == IP_ADD_MEMBERSHIP || name == IP_DROP_MEMBERSHIP)) ||
+	       (level == IPPROTO_IPV6 &&
+		(name == IPV6_JOIN_GROUP || name == IPV6_LEAVE_GROUP));
+}
+
+/* Options naming an interface: the port's is the only one there is. */
+static bool names_the_port(struct dp_sock *ds, int level, int name,
+			   const void *val, socklen_t len)
+{
+	if (!val)
+		return false;
+	if (level == IPPROTO_IP && name == IP_MULTICAST_IF &&
+	    len >= sizeof(struct ip_mreqn))
+		return ((const struct ip_mreqn *)val)->imr_ifindex ==
+		       ds->p->ifindex;
+	if (level == IPPROTO_IPV6 && name == IPV6_MULTICAST_IF &&
+	    len >= sizeof(int))
+		return *(const int *)val == ds->p->ifindex;
+	if (level == SOL_PACKET &&
+	    (name == PACKET_ADD_MEMBERSHIP || name == PACKET_DROP_MEMBERSHIP) &&
+	    len >= sizeof(struct packet_mreq))
+		return ((const struct packet_mreq *)val)->mr_ifindex ==
+		       ds->p->ifindex;
+	return false;
+}
+
+static int dp_setsockopt(struct hsk_sock *s, int level, int name,
+			 const void *val, socklen_t len)
+{
+	struct dp_sock *ds = s->priv;
+
+	if (!ds->packet && is_membership(level, name))
+		return membership(ds, level, name, val, len);
+	/* The port receives every group and frame already (promiscuous,
+	 * all-multicast): nothing to set beyond the check. */
+	if (!names_the_port(ds, level, name, val, len) &&
+	    setsockopt(s->fd, level, name, val, len))
+		return -1;
+	pthread_mutex_lock(&ds->p->lock);
+	mirror_options(ds);
+	pthread_mutex_unlock(&ds->p->lock);
+	return 0;
+}
+
+static int dp_getsockopt(struct hsk_sock *s, int level, int name, void *val,
+			 socklen_t *len)
+{
+	struct dp_sock *ds = s->priv;
+	int err;
+
+	if (level != SOL_SOCKET || name != SO_ERROR || ds->packet)
+		return getsockopt(s->fd, level, name, val, len);
+	if (getsockopt(s->fd, level, name, val, len))
+		return -1;
+	pthread_mutex_lock(&ds->p->lock);
+	err = ds->err;
+	ds->err = 0;
+	pthread_mutex_unlock(&ds->p->lock);
+	if (err && val && *len >= sizeof(int))
+		*(int *)val = err;
+	return 0;
+}
+
+/* ---- receiving ------------------------------------------------------ */
+
+static unsigned char pkttype_of(const struct dp_port *p, const uint8_t *dst)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (!memcmp(dst, p->mac, 6))
+		return PACKET_HOST;
+	if (!memcmp(dst, bcast, 6))
+		return PACKET_BROADCAST;
+	return dst[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST;
+}
+
+/* Where the data a receive returns starts, and its length: the UDP
+ * payload, the whole frame (SOCK_RAW) or what follows the Ethernet
+ * header (SOCK_DGRAM). */
+static uint32_t entry_data(const struct dp_sock *ds, const struct dp_rx *e,
+			   uint32_t *len)
+{
+	uint32_t off;
+
+	if (!ds->packet) {
+		*len = e->pkt.payload_len;
+		return e->pkt.payload_off;
+	}
+	off = ds->s->type == SOCK_DGRAM && e->m->pkt_len >= HSK_ETH_HLEN ?
+		      HSK_ETH_HLEN :
+		      0;
+	*len = e->m->pkt_len - off;
+	return off;
+}
+
+static socklen_t entry_addr(const struct dp_sock *ds, const struct dp_rx *e,
+			    void *out)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(e->m, const uint8_t *);
+
+	if (ds->packet) {
+		struct sockaddr_ll *ll = out;
+
+		*ll = (struct sockaddr_ll){ .sll_family = AF_PACKET,
+					    .sll_ifindex = ds->p->ifindex,
+					    .sll_hatype = ARPHRD_ETHER,
+					    .sll_halen = 6 };
+		if (e->m->data_len >= HSK_ETH_HLEN) {
+			memcpy(&ll->sll_protocol, frame + 12, 2);
+			ll->sll_pkttype = pkttype_of(ds->p, frame);
+			memcpy(ll->sll_addr, frame + 6, 6);
+		}
+		return sizeof(*ll);
+	}
+	if (ds->family == AF_INET) {
+		struct sockaddr_in *in = out;
+
+		*in = (struct sockaddr_in){ .sin_family = AF_INET,
+					    .sin_port = e->pkt.sport,
+					    .sin_addr = e->pkt.src.v4 };
+		return sizeof(*in);
+	}
+	struct sockaddr_in6 *in6 = out;
+
+	*in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
+				      .sin6_port = e->pkt.sport,
+				      .sin6_addr = e->pkt.src.v6 };
+	if (IN6_IS_ADDR_LINKLOCAL(&e->pkt.src.v6))
+		in6->sin6_scope_id = (uint32_t)ds->p->ifindex;
+	return sizeof(*in6);
+}
+
+/* The control messages udp_recvmsg() and packet_recvmsg() would give. */
+static void put_cmsgs(struct dp_sock *ds, const struct dp_rx *e,
+		      struct msghdr *m)
+{
+	struct hsk_cmsg_writer w = { .m = m };
+	const struct hsk_net_udp *pkt = &e->pkt;
+	int ifindex = ds->p->ifindex;
+
+	if (ds->rx_flags & RX_TIMESTAMPNS) {
+		struct timespec ts = { (time_t)(e->ts_ns / 1000000000u),
+				       (long)(e->ts_ns % 1000000000u) };
+
+		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
+	} else if (ds->rx_flags & RX_TIMESTAMP) {
+		struct timeval tv = { (time_t)(e->ts_ns / 1000000000u),
+				      (long)(e->ts_ns % 1000000000u / 1000) };
+
+		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
+	}
+	if ((ds->rx_flags & RX_OVFL) && ds->rx_drops)
+		hsk_put_cmsg(&w, SOL_SOCKET, SO_RXQ_OVFL, &ds->rx_drops,
+			     sizeof(ds->rx_drops));
+	if (ds->packet) {
+		if (ds->rx_flags & RX_AUXDATA) {
+			uint32_t len, off = entry_data(ds, e, &len);
+			struct tpacket_auxdata aux = {
+				.tp_status = TP_STATUS_USER,
+				.tp_len = len,
+				.tp_snaplen = len,
+				.tp_net = (uint16_t)(off ? 0 : HSK_ETH_HLEN),
+			};
+
+			hsk_put_cmsg(&w, SOL_PACKET, PACKET_AUXDATA, &aux,
+				     sizeof(aux));
+		}
+	} else if (ds->family == AF_INET) {
+		int ttl = pkt->ttl;
+
+		if (ds->rx_flags & RX_PKTINFO) {
+			struct in_pktinfo pi = { .ipi_ifindex = ifindex,
+						 .ipi_spec_dst = pkt->dst.v4,
+						 .ipi_addr = pkt->dst.v4 };
+
+			hsk_put_cmsg(&w, IPPROTO_IP, IP_PKTINFO, &pi,
+				     sizeof(pi));
+		}
+		if (ds->rx_flags & RX_TTL)
+			hsk_put_cmsg(&w, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		if (ds->rx_flags & RX_TOS)
+			hsk_put_cmsg(&w, IPPROTO_IP, IP_TOS, &pkt->tos, 1);
+	} else {
+		int hops = pkt->ttl, tclass = pkt->tos;
+
+		if (ds->rx_flags & RX_PKTINFO) {
+			struct in6_pktinfo pi = {
+				.ipi6_addr = pkt->dst.v6,
+				.ipi6_ifindex = (unsigned int)ifindex
+			};
+
+			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
+				     sizeof(pi));
+		}
+		if (ds->rx_flags & RX_TTL)
+			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops,
+				     sizeof(hops));
+		if (ds->rx_flags & RX_TOS)
+			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_TCLASS, &tclass,
+				     sizeof(tclass));
+	}
+	hsk_cmsg_done(&w);
+}
+
+/* The next queued entry, polling the port if there is none; port
+ * locked. */
+static struct dp_rx *rx_head(struct dp_sock *ds)
+{
+	if (ds->head == ds->tail)
+		dp_port_poll(ds->p);
+	return ds->head == ds->tail ? NULL :
+				      &ds->rxq[ds->head & (DP_RXQ_SIZE - 1)];
+}
+
+static struct rte_mbuf *rx_take(struct dp_sock *ds)
+{
+	struct dp_rx *e = &ds->rxq[ds->head++ & (DP_RXQ_SIZE - 1)];
+
+	ds->rx_bytes -= e->m->pkt_len + RX_OVERHEAD;
+	return e->m;
+}
+
+/* A pending ICMP error, reported once, as the kernel's sk_err. */
+static int take_error(struct dp_sock *ds)
+{
+	int err = ds->err;
+
+	ds->err = 0;
+	errno = err;
+	return err ? -1 : 0;
+}
+
+static ssize_t deliver(struct dp_sock *ds, struct dp_rx *e, struct msghdr *m,
+		       int flags)
+{
+	uint32_t len, off = entry_data(ds, e, &len);
+	const void *data;
+	ssize_t r;
+
+	m->msg_flags = 0;
+	data = rte_pktmbuf_read(e->m, off, len, ds->p->scratch);
+	r = hsk_copy_to_iov(m, data, len);
+	if (r >= 0) {
+		if (m->msg_name) {
+			struct sockaddr_storage sa;
+			socklen_t n = entry_addr(ds, e, &sa);
+
+			memcpy(m->msg_name, &sa,
+			       m->msg_namelen < n ? m->msg_namelen : n);
+			m->msg_namelen = n;
+		}
+		if (m->msg_control && m->msg_controllen)
+			put_cmsgs(ds, e, m);
+		else
+			m->msg_controllen = 0;
+		if ((size_t)r < len)
+			m->msg_flags |= MSG_TRUNC;
+		if (flags & MSG_TRUNC)
+			r = len;
+	}
+	/* As the kernel: a datagram that faulted is consumed. */
+	if (!(flags & MSG_PEEK)) {
+		rte_pktmbuf_free(rx_take(ds));
+		if (r >= 0)
+			hsk_count(&ds->s->stats.rx_fast_path, 1);
+	}
+	return r;
+}
+
+#define RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
+
+static ssize_t dp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
+{
+	struct dp_sock *ds = s->priv;
+	struct dp_rx *e;
+	ssize_t r;
+
+	/* The rest (MSG_OOB, MSG_ERRQUEUE, ...) is the kernel's answer. */
+	if (!m || (flags & ~RECV_FLAGS))
+		return recvmsg(s->fd, m, flags | MSG_DONTWAIT);
+	pthread_mutex_lock(&ds->p->lock);
+	if (take_error(ds)) {
+		r = -1;
+	} else {
+		e = rx_head(ds);
+		r = e ? deliver(ds, e, m, flags) : -1;
+		if (!e)
+			errno = EAGAIN;
+	}
+	pthread_mutex_unlock(&ds->p->lock);
+	return r;
+}
+
+static int dp_recvmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
+		       int flags)
+{
+	unsigned int i;
+	ssize_t r = 0;
+
+	if (!v && n) {
+		errno = EFAULT;
+		return -1;
+	}
+	flags &= ~MSG_WAITFORONE;
+	for (i = 0; i < n; i++) {
+		r = dp_recvmsg(s, &v[i].msg_hdr, flags);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned int)r;
+	}
+	return i ? (int)i : (int)r;
+}
+
+static short dp_pending(struct hsk_sock *s, short events)
+{
+	struct dp_sock *ds = s->priv;
+	short r = 0;
+
+	pthread_mutex_lock(&ds->p->lock);
+	if ((events & (POLLIN | POLLRDNORM)) && (rx_head(ds) || ds->err))
+		r = events & (POLLIN | POLLRDNORM);
+	pthread_mutex_unlock(&ds->p->lock);
+	return r;
+}
+
+/* hsk_poll() waits on this always-readable descriptor: it re-checks the
+ * port after a short nap, as a wait does. */
+static int dp_extra_fds(struct hsk_sock *s, int *fds, int max)
+{
+	struct dp_sock *ds = s->priv;
+
+	if (max < 1)
+		return 0;
+	fds[0] = ds->p->wake_fd;
+	return 1;
+}
+
+/*
+ * Run to completion: a waiting thread keeps the port turning (so ARP, ND
+ * and pings are answered while it waits), spinning a little, then
+ * sleeping in growing steps up to a millisecond.
+ */
+static int dp_wait(struct hsk_sock *s, short events,
+		   const struct hsk_deadline *d)
+{
+	struct dp_sock *ds = s->priv;
+	long nap = 1000;
+
+	for (unsigned int i = 0;; i++) {
+		bool ready;
+		int ms;
+
+		pthread_mutex_lock(&ds->p->lock);
+		dp_port_poll(ds->p);
+		ready = (events & POLLOUT) || ds->head != ds->tail || ds->err;
+		pthread_mutex_unlock(&ds->p->lock);
+		if (ready)
+			return 0;
+		ms = hsk_deadline_ms(d);
+		if (ms == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (i < WAIT_SPINS)
+			continue;
+		struct timespec ts = { 0, nap };
+
+		if (nanosleep(&ts, NULL) && errno == EINTR)
+			return -1;
+		if (nap < WAIT_MAX_NS)
+			nap *= 2;
+	}
+}
+
+/* ---- sending -------------------------------------------------------- */
+
+static size_t iov_total(const struct msghdr *m, bool *fault)
+{
+	size_t n = 0;
+
+	*fault = false;
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		if (!m->msg_iov[i].iov_base && m->msg_iov[i].iov_len)
+			*fault = true;
+		n += m->msg_iov[i].iov_len;
+	}
+	return n;
+}
+
+static void copy_from_iov(uint8_t *dst, const struct msghdr *m)
+{
+	for (size_t i = 0; i < m->msg_iovlen; i++) {
+		memcpy(dst, m->msg_iov[i].iov_base, m->msg_iov[i].iov_len);
+		dst += m->msg_iov[i].iov_len;
+	}
+}
+
+/* A payload of @len bytes (at most one mbuf's room) copied into an
+ * mbuf, with header room in front. */
+static struct rte_mbuf *payload_mbuf(struct dp_port *p, const struct msghdr *m,
+				     size_t len)
+{
+	struct rte_mbuf *mb = rte_pktmbuf_alloc(p->pool);
+	uint8_t *d;
+
+	if (!mb)
+		return NULL;
+	d = (uint8_t *)rte_pktmbuf_append(mb, (uint16_t)len);
+	if (!d && len) {
+		rte_pktmbuf_free(mb);
+		return NULL;
+	}
+	copy_from_iov(d, m);
+	return mb;
+}
+
+/* A frame larger than one mbuf, copied into a chain. */
+static struct rte_mbuf *frame_chain(struct dp_port *p, const uint8_t *frame,
+				    uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *seg;
+	uint32_t done = 0;
+
+	while (done < len) {
+		uint16_t k;
+
+		seg = rte_pktmbuf_alloc(p->pool);
+		if (!seg || (head && rte_pktmbuf_chain(head, seg))) {
+			rte_pktmbuf_free(seg);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (!head)
+			head = seg;
+		k = rte_pktmbuf_tailroom(seg);
+		if (k > len - done)
+			k = (uint16_t)(len - done);
+		memcpy(rte_pktmbuf_mtod(seg, uint8_t *), frame + done, k);
+		seg->data_len = k;
+		if (seg != head)
+			head->pkt_len += k;
+		else
+			head->pkt_len = k;
+		done += k;
+	}
+	return head;
+}
+
+/*
+ * Where a datagram goes: the destination and the headers in front of it.
+ * Anything but a plain datagram from a bound socket to a unicast address
+ * is shown to the kernel first, with MSG_PROBE (its checks, route and
+ * implicit bind; nothing is sent), so the errors are its own:
+ * EDESTADDRREQ, EINVAL, EAFNOSUPPORT, ENETUNREACH.
+ */
+static int udp_plan(struct dp_sock *ds, const struct msghdr *m, size_t len,
+		    int flags, struct hsk_net_flow *f)
+{
+	struct dp_port *p = ds->p;
+	const union hsk_net_addr *src = port_addr(p, ds->family);
+	bool simple = ds->bound && !m->msg_controllen;
+
+	*f = (struct hsk_net_flow){ .family = (uint8_t)ds->family };
+	if (m->msg_name)
+		simple = simple &&
+			 sockaddr_to(ds->family, m->msg_name, m->msg_namelen,
+				     &f->dst, &f->dport) &&
+			 f->dport && !is_wild(ds->family, &f->dst);
+	else
+		simple = simple && ds->connected;
+	if (!simple) {
+		if (sendmsg(ds->s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT) < 0)
+			return -1;
+		pthread_mutex_lock(&p->lock);
+		refresh_addresses(ds);
+		pthread_mutex_unlock(&p->lock);
+		if (m->msg_name &&
+		    !sockaddr_to(ds->family, m->msg_name, m->msg_namelen,
+				 &f->dst, &f->dport)) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	if (!m->msg_name) {
+		f->dst = ds->raddr;
+		f->dport = ds->rport;
+	}
+	if (ds->family == AF_INET && is_broadcast4(p, f->dst.v4) &&
+	    !ds->broadcast) {
+		errno = EACCES;
+		return -1;
+	}
+	if (len >
+	    (ds->family == AF_INET ? UDP4_MAX_PAYLOAD : UDP6_MAX_PAYLOAD)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (is_wild(ds->family, src)) {
+		errno = ENETUNREACH;
+		return -1;
+	}
+	f->sport = ds->lport;
+	f->src = ds->lwild ? *src : ds->laddr;
+	f->ttl = is_multicast(ds->family, &f->dst) ? ds->mc_ttl : ds->ttl;
+	f->tos = ds->tos;
+	memcpy(f->src_mac, p->mac, 6);
+	return 0;
+}
+
+/*
+ * Sends a built frame to its next hop; port locked, takes @mb. A frame
+ * whose neighbour is being resolved is held by the control plane (a
+ * copy) and sent when the neighbour answers: the send succeeded, as on
+ * the kernel, even if the frame is later lost.
+ */
+static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
+		    struct hsk_net_flow *f, uint64_t now)
+{
+	struct dp_port *p = ds->p;
+	uint8_t *frame = rte_pktmbuf_mtod(mb, uint8_t *);
+	bool holdable = mb->nb_segs == 1;
+	int r;
+
+	r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame,
+			      holdable ? frame : NULL,
+			      holdable ? mb->pkt_len : 0, now);
+	if (r) {
+		rte_pktmbuf_free(mb);
+		if (r < 0)
+			return -1;
+		/* No thread runs the port behind our back: run it until
+		 * the answer releases the held frame, for a little while. */
+		for (int i = 0; i < RESOLVE_POLLS; i++) {
+			struct timespec nap = { 0, RESOLVE_NAP_NS };
+			uint8_t mac[6];
+
+			dp_port_poll(p);
+			if (hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, mac,
+					      NULL, 0,
+					      dp_now_ns(CLOCK_MONOTONIC)) != 1)
+				break;
+			nanosleep(&nap, NULL);
+		}
+		return 0;
+	}
+	return dp_port_xmit(p, mb);
+}
+
+/* Headers in front of a payload already in @mb's first segment. */
+static void udp_headers(struct rte_mbuf *mb, struct hsk_net_flow *f)
+{
+	uint16_t len = mb->data_len;
+	uint16_t hdr = (uint16_t)hsk_net_udp_hdr_len(f);
+	uint8_t *payload = rte_pktmbuf_mtod(mb, uint8_t *);
+
+	rte_pktmbuf_prepend(mb, hdr);
+	hsk_net_build_udp(f, payload, len);
+}
+
+static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
+{
+	struct dp_port *p = ds->p;
+	uint64_t now = dp_now_ns(CLOCK_MONOTONIC);
+	struct hsk_net_flow f;
+	struct rte_mbuf *mb;
+	bool fault;
+	size_t len = iov_total(m, &fault), hdr;
+	int r;
+
+	if (fault) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (udp_plan(ds, m, len, flags, &f))
+		return -1;
+	hdr = hsk_net_udp_hdr_len(&f);
+	if (len + hdr <= RTE_MBUF_DEFAULT_DATAROOM) {
+		mb = payload_mbuf(p, m, len);
+		if (!mb) {
+			errno = ENOBUFS;
+			return -1;
+		}
+		pthread_mutex_lock(&p->lock);
+		f.ip_id = htons(ds->ip_id++);
+		udp_headers(mb, &f);
+		r = udp_emit(ds, mb, &f, now);
+	} else {
+		/* Larger than an mbuf: built whole in the port's scratch
+		 * buffer, then cut into a chain that leaves in fragments. */
+		uint8_t *payload = p->scratch + RTE_PKTMBUF_HEADROOM;
+
+		pthread_mutex_lock(&p->lock);
+		f.ip_id = htons(ds->ip_id++);
+		copy_from_iov(payload, m);
+		mb = frame_chain(p,
+				 hsk_net_build_udp(&f, payload, (uint16_t)len),
+				 (uint32_t)(len + hdr));
+		if (!mb) {
+			errno = ENOBUFS;
+			r = -1;
+		} else {
+			r = udp_emit(ds, mb, &f, now);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (r)
+		return -1;
+	hsk_count(&ds->s->stats.tx_fast_path, 1);
+	return (ssize_t)len;
+}
+
+static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
+{
+	const struct sockaddr_ll *to = m->msg_name;
+	struct dp_port *p = ds->p;
+	size_t hdr = ds->s->type == SOCK_DGRAM ? HSK_ETH_HLEN : 0;
+	struct rte_mbuf *mb;
+	bool fault;
+	size_t len = iov_total(m, &fault);
+	int r;
+
+	if (fault) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (to && (m->msg_namelen < offsetof(struct sockaddr_ll, sll_addr) ||
+		   to->sll_family != AF_PACKET)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (to && to->sll_ifindex && to->sll_ifindex != p->ifindex) {
+		errno = ENXIO;
+		return -1;
+	}
+	if (hdr && (!to || to->sll_halen < 6)) {
+		errno = to ? EINVAL : ENXIO;
+		return -1;
+	}
+	if (!hdr && len < HSK_ETH_HLEN) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len + hdr > (size_t)p->mtu + HSK_ETH_HLEN) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	mb = payload_mbuf(p, m, len);
+	if (!mb) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (hdr) {
+		uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(mb, HSK_ETH_HLEN);
+
+		memcpy(eh, to->sll_addr, 6);
+		memcpy(eh + 6, p->mac, 6);
+		memcpy(eh + 12,
+		       to->sll_protocol ? &to->sll_protocol :
+					  (const uint16_t *)&ds->s->protocol,
+		       2);
+	}
+	pthread_mutex_lock(&p->lock);
+	r = dp_port_xmit(p, mb);
+	pthread_mutex_unlock(&p->lock);
+	if (r)
+		return -1;
+	hsk_count(&ds->s->stats.tx_fast_path, 1);
+	return (ssize_t)len;
+}
+
+#define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_CONFIRM)
+
+static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
+{
+	struct dp_sock *ds = s->priv;
+	ssize_t r;
+
+	if (!m) {
+		errno = EFAULT;
+		return -1;
+	}
+	/* Flags of no use here get the kernel's answer (EOPNOTSUPP). */
+	if (flags & ~SEND_FLAGS)
+		return sendmsg(s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT);
+	pthread_mutex_lock(&ds->p->lock);
+	r = take_error(ds);
+	pthread_mutex_unlock(&ds->p->lock);
+	if (r)
+		return -1;
+	return ds->packet ? frame_send(ds, m) : udp_send(ds, m, flags);
+}
+
+/* ---- zero-copy: mbufs lent ------------------------------------------ */
+
+static int dp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
+		       unsigned int n)
+{
+	struct dp_sock *ds = s->priv;
+	struct dp_rx *e;
+	unsigned int i;
+
+	pthread_mutex_lock(&ds->p->lock);
+	for (i = 0; i < n && (e = rx_head(ds)); i++) {
+		uint32_t len, off = entry_data(ds, e, &len);
+		uint32_t seg = e->m->data_len > off ? e->m->data_len - off : 0;
+
+		/* A reassembled datagram is a chain: its first segment is
+		 * lent, marked cut, as a buffer too small would be. */
+		b[i].data = rte_pktmbuf_mtod_offset(e->m, void *, off);
+		b[i].len = len < seg ? len : seg;
+		b[i].capacity = b[i].len;
+		b[i].orig_len = len;
+		b[i].flags = b[i].len < len ? HSK_BUF_TRUNC : 0;
+		b[i].ts_ns = e->ts_ns;
+		b[i].addrlen = entry_addr(ds, e, &b[i].addr);
+		cookie[i] = (uintptr_t)rx_take(ds);
+	}
+	pthread_mutex_unlock(&ds->p->lock);
+	hsk_count(&s->stats.rx_fast_path, i);
+	return (int)i;
+}
+
+static void mbufs_free(struct hsk_sock *s, const uint64_t *cookie,
+		       unsigned int n)
+{
+	(void)s;
+	for (unsigned int i = 0; i < n; i++)
+		rte_pktmbuf_free((struct rte_mbuf *)(uintptr_t)cookie[i]);
+}
+
+static int dp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
+		       unsigned int n)
+{
+	struct dp_sock *ds = s->priv;
+	struct rte_mbuf *m[DP_BURST];
+
+	if (n > DP_BURST)
+		n = DP_BURST;
+	if (rte_pktmbuf_alloc_bulk(ds->p->pool, m, n))
+		return 0;
+	for (unsigned int i = 0; i < n; i++) {
+		memset(&b[i], 0, offsetof(struct hsk_buf, priv));
+		b[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
+		b[i].capacity = rte_pktmbuf_tailroom(m[i]);
+		cookie[i] = (uintptr_t)m[i];
+	}
+	return (int)n;
+}
+
+/* One lent mbuf as a datagram: headers go into its headroom, in front
+ * of the payload where the caller wrote it; nothing is copied. */
+static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
+		  const struct hsk_buf *b, const struct sockaddr *dst,
+		  socklen_t dstlen)
+{
+	struct iovec iov = { b->data, b->len };
+	struct msghdr msg = { .msg_name = (void *)dst,
+			      .msg_namelen = dst ? dstlen : 0,
+			      .msg_iov = &iov,
+			      .msg_iovlen = 1 };
+	struct hsk_net_flow f;
+	int r;
+
+	if (udp_plan(ds, &msg, b->len, 0, &f))
+		return -1;
+	if (b->len + hsk_net_udp_hdr_len(&f) > RTE_MBUF_DEFAULT_DATAROOM) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	mb->data_off = (uint16_t)((uint8_t *)b->data - (uint8_t *)mb->buf_addr);
+	mb->data_len = (uint16_t)b->len;
+	mb->pkt_len = b->len;
+	pthread_mutex_lock(&ds->p->lock);
+	f.ip_id = htons(ds->ip_id++);
+	udp_headers(mb, &f);
+	r = udp_emit(ds, mb, &f, dp_now_ns(CLOCK_MONOTONIC));
+	pthread_mutex_unlock(&ds->p->lock);
+	return r;
+}
+
+static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
+		       const uint64_t *cookie, unsigned int n,
+		       const struct sockaddr *dst, socklen_t dstlen, int flags)
+{
+	struct dp_sock *ds = s->priv;
+	unsigned int i;
+
+	(void)flags;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)cookie[i];
+		struct iovec iov = { b[i].data, b[i].len };
+		struct msghdr msg = { .msg_name = (void *)dst,
+				      .msg_namelen = dst ? dstlen : 0,
+				      .msg_iov = &iov,
+				      .msg_iovlen = 1 };
+
+		/* A frame socket's send copies one frame: the rare path. */
+		if (ds->packet) {
+			if (frame_send(ds, &msg) < 0)
+				break;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		/* The mbuf is the datagram's from here, sent or not. */
+		rte_mbuf_refcnt_update(m, 1);
+		if (zc_udp(ds, m, &b[i], dst, dstlen) < 0) {
+			rte_mbuf_refcnt_update(m, -1);
+			break;
+		}
+		rte_pktmbuf_free(m);
+		hsk_count(&s->stats.tx_fast_path, 1);
+	}
+	return i ? (int)i : -1;
+}
+
+static const struct hsk_ctl_ops dp_ctl = {
+	.open = dp_open,
+	.close = dp_close,
+	.bind = dp_bind,
+	.connect = dp_connect,
+	.setsockopt = dp_setsockopt,
+	.getsockopt = dp_getsockopt,
+	.getsockname = dp_getsockname,
+	.recvmsg = dp_recvmsg,
+	.recvmmsg = dp_recvmmsg,
+	.sendmsg = dp_sendmsg,
+	.pending = dp_pending,
+	.extra_fds = dp_extra_fds,
+	.wait = dp_wait,
+};
+
+static const struct hsk_burst_ops dp_burst = {
+	.rx_burst = dp_rx_burst,
+	.rx_release = mbufs_free,
+	.tx_alloc = dp_tx_alloc,
+	.tx_free = mbufs_free,
+	.tx_burst = dp_tx_burst,
+};
+
+const struct hsk_backend hsk_dpdk_backend = {
+	.name = "dpdk",
+	.ctl = &dp_ctl,
+	.burst = &dp_burst,
+};

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The DPDK backend: hotsock owns an ethdev port (a NIC or a vdev) and runs
+ * to completion on the caller's thread. A port carries its mempool, its
+ * control plane (lib/net/ctrl.h: ARP, ND, ICMP, IGMP/MLD), an IPv4/IPv6
+ * reassembly table and the list of sockets it demultiplexes to.
+ *
+ * Locking: one mutex per port guards its queues, its control plane and
+ * every socket's receive queue. The zero-copy core takes a socket's lock
+ * first, then the port's; nothing holding a port lock takes a socket lock.
+ */
+#ifndef HSK_DPDK_H
+#define HSK_DPDK_H
+
+#include <rte_ethdev.h>
+#include <rte_ip_frag.h>
+#include <rte_mbuf.h>
+
+#include "ctrl.h"
+#include "hsk_priv.h"
+#include "net.h"
+
+#define DP_RXQ_SIZE 1024u /* datagrams queued per socket, a power of 2 */
+#define DP_BURST 32u
+
+struct dp_sock;
+
+struct dp_port {
+	uint16_t id;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	int ifindex; /* the kernel interface behind a vdev, else 0 */
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint16_t nrxq;
+	unsigned int csum;	 /* HSK_NET_CSUM_* for the parser */
+	bool tx_csum_offload;	 /* the port computes IPv4/UDP checksums */
+	struct hsk_ctrl_cfg cfg; /* addresses, for the sockets too */
+	pthread_mutex_t lock;
+	struct rte_mempool *pool;
+	struct rte_mempool *indirect; /* fragments' headers point in */
+	struct hsk_ctrl *ctrl;
+	struct rte_ip_frag_tbl *frag;
+	struct rte_ip_frag_death_row death_row;
+	int ns_fd;	  /* the shadow namespace of the placeholders */
+	int wake_fd;	  /* always readable: hsk_poll() re-checks the port */
+	uint8_t *scratch; /* a reassembled datagram, made contiguous */
+	struct dp_sock *socks;
+	uint64_t rx_unclaimed, rx_malformed;
+	struct dp_port *next;
+};
+
+/* One datagram or frame waiting in a socket's queue. */
+struct dp_rx {
+	struct rte_mbuf *m;
+	uint64_t ts_ns;
+	struct hsk_net_udp pkt; /* UDP sockets: offsets into the frame */
+};
+
+/* The port named by the configuration, made (EAL too) on first use. NULL
+ * with errno, the reason logged, when there is none. */
+struct dp_port *dp_port_get(const struct hsk_config *c);
+
+/* A placeholder kernel socket in the port's shadow namespace. */
+int dp_port_socket(struct dp_port *p, int domain, int type, int protocol);
+
+/* Receives what the port has and sorts it into sockets; port locked. */
+void dp_port_poll(struct dp_port *p);
+
+/* Sends a complete frame, fragmenting an IP datagram above the MTU;
+ * takes @m either way. Port locked. 0, or -1 with errno (EAGAIN: the
+ * TX queue is full, ENOBUFS). */
+int dp_port_xmit(struct dp_port *p, struct rte_mbuf *m);
+
+static inline uint64_t dp_now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return hsk_ts_ns(&ts);
+}
+
+/* Sockets' side, in dpdk.c; port locked. */
+void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
+		       const struct hsk_net_udp *pkt, uint64_t ts);
+void dp_sock_frame_input(struct dp_port *p, struct rte_mbuf *m, uint64_t ts);
+/* Counts a malformed or corrupt datagram against its socket; false when
+ * no socket claims it. */
+bool dp_sock_count_bad(struct dp_port *p, const struct hsk_net_udp *pkt,
+		       enum hsk_net_verdict why);
+/* An ICMP error about a datagram we sent from @sport to @dst:@dport. */
+void dp_sock_icmp_error(struct dp_port *p, int family,
+			const union hsk_net_addr *dst, uint16_t sport,
+			uint16_t dport, int err);
+
+#endif
