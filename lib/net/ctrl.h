@@ -35,15 +35,17 @@ typedef int (*hsk_ctrl_xmit_fn)(void *ctx, const void *frame, size_t len);
 /* The port's identity. Zero @prefix means "no address of that family". */
 struct hsk_ctrl_cfg {
 	uint8_t mac[6];
-	uint16_t mtu; /* IP MTU, for ICMP quoting and the held-frame size */
-	struct in_addr ip4, gw4; /* gw4 0.0.0.0: no default route */
-	uint8_t prefix4;	 /* 1..32, 0 when there is no IPv4 address */
+	/* IP MTU, for ICMP quoting and the held-frame size; 0: 1500;
+	 * at least 576 (1280 with IPv6) */
+	uint16_t mtu;
+	struct in_addr ip4, gw4;  /* gw4 0.0.0.0: no default route */
+	uint8_t prefix4;	  /* 1..32, 0 when there is no IPv4 address */
 	struct in6_addr ip6, gw6; /* gw6 :: : no default route */
 	uint8_t prefix6;	  /* 1..128, 0 when no IPv6 address */
 	/* Bounds: neighbours kept, frames held while resolving (in all). */
-	unsigned int max_neigh;	 /* 0: 256 */
-	unsigned int max_held;	 /* 0: 64 */
-	uint64_t neigh_ttl_ns;	 /* reachable entries age out; 0: 30 s */
+	unsigned int max_neigh;	  /* 0: 256 */
+	unsigned int max_held;	  /* 0: 64 */
+	uint64_t neigh_ttl_ns;	  /* reachable entries age out; 0: 30 s */
 	uint64_t resolve_wait_ns; /* retry interval; 3 tries; 0: 1 s */
 	hsk_ctrl_xmit_fn xmit;
 	void *xmit_ctx;
@@ -51,7 +53,9 @@ struct hsk_ctrl_cfg {
 
 /*
  * hsk_ctrl_new() - a control plane for one port. Returns NULL with errno
- * EINVAL (no xmit, bad prefix) or ENOMEM.
+ * EINVAL (no xmit, bad prefix, MTU too small, a bound above 2^20) or
+ * ENOMEM. A host with an IPv6 address also has the link-local address
+ * derived from its MAC (EUI-64) and answers for it.
  */
 struct hsk_ctrl *hsk_ctrl_new(const struct hsk_ctrl_cfg *cfg);
 void hsk_ctrl_free(struct hsk_ctrl *c);
@@ -74,7 +78,11 @@ enum hsk_ctrl_verdict {
  * (NS/NA/echo/MLD query) and IGMP queries are consumed: answers go out
  * through xmit, and what they teach (a sender's MAC) is learned; held
  * frames waiting on a resolved neighbour are sent. Everything else is
- * HSK_CTRL_PASS.
+ * HSK_CTRL_PASS: other ICMP types (errors a socket may want), IPv4
+ * fragments, VLAN-tagged frames (the port's addresses are untagged), and
+ * all of a family the port has no address of. IP frames with bad lengths
+ * or checksums are HSK_CTRL_DROP and counted as malformed, whatever they
+ * carry; so is control traffic for another host, uncounted.
  */
 enum hsk_ctrl_verdict hsk_ctrl_input(struct hsk_ctrl *c, const void *frame,
 				     size_t len, uint64_t now_ns);
@@ -85,10 +93,13 @@ enum hsk_ctrl_verdict hsk_ctrl_input(struct hsk_ctrl *c, const void *frame,
  * destinations map to their MAC directly. Returns 0 with *@mac set when
  * the MAC is known; otherwise, if @frame is not NULL, keeps a copy of the
  * frame (whose destination MAC is filled in and which is sent once the
- * neighbour answers) and returns 1; -1 with errno EHOSTUNREACH (off-link
- * with no gateway, or the neighbour did not answer three tries),
- * ENETUNREACH (no address of that family) or ENOBUFS (too many frames
- * held: the frame is not kept).
+ * neighbour answers) and returns 1 (1 too with a NULL @frame: resolution
+ * is under way); -1 with errno EHOSTUNREACH (off-link with no gateway, or
+ * the neighbour did not answer three tries: for one resolve_wait_ns, then
+ * it is asked again), ENETUNREACH (no address of that family), ENOBUFS
+ * (too many frames held, or max_neigh neighbours all being resolved: the
+ * frame is not kept), EMSGSIZE (@len above the MTU plus an Ethernet
+ * header and one VLAN tag) or EAFNOSUPPORT.
  */
 int hsk_ctrl_next_hop(struct hsk_ctrl *c, int family,
 		      const union hsk_net_addr *dst, uint8_t mac[6],
@@ -97,8 +108,10 @@ int hsk_ctrl_next_hop(struct hsk_ctrl *c, int family,
 /*
  * hsk_ctrl_port_unreachable() - answer a received UDP datagram that no
  * socket is bound to with ICMP/ICMPv6 port unreachable, as a kernel host
- * does (not for broadcast or multicast destinations). @frame is the whole
- * received frame.
+ * does (not for broadcast or multicast destinations, nor for a datagram
+ * to another address or a non-first fragment; at most 1000 a second after
+ * a burst of 50, the kernel's icmp_msgs_per_sec, by the latest time the
+ * control plane was given). @frame is the whole received frame, untagged.
  */
 void hsk_ctrl_port_unreachable(struct hsk_ctrl *c, const void *frame,
 			       size_t len);
@@ -106,8 +119,10 @@ void hsk_ctrl_port_unreachable(struct hsk_ctrl *c, const void *frame,
 /*
  * hsk_ctrl_join() / hsk_ctrl_leave() - multicast membership, counted per
  * group: the first join and the last leave send IGMPv3 or MLDv2 reports
- * (and answer later queries while joined). Returns 0, or -1 with EINVAL
- * (not a multicast group), EADDRNOTAVAIL (leave without join) or ENOBUFS.
+ * (and answer later queries while joined); no report goes out for a
+ * family the port has no address of. Returns 0, or -1 with EINVAL
+ * (not a multicast group), EADDRNOTAVAIL (leave without join) or ENOBUFS
+ * (64 groups of both families, the solicited-node groups included).
  */
 int hsk_ctrl_join(struct hsk_ctrl *c, int family,
 		  const union hsk_net_addr *group, uint64_t now_ns);
@@ -124,6 +139,7 @@ bool hsk_ctrl_is_member(const struct hsk_ctrl *c, int family,
  */
 void hsk_ctrl_tick(struct hsk_ctrl *c, uint64_t now_ns);
 
+/* Counters since hsk_ctrl_new(); held* count frames, not what is held now. */
 struct hsk_ctrl_stats {
 	uint64_t arp_in, arp_out, nd_in, nd_out;
 	uint64_t echo_replies, unreachables_sent;
