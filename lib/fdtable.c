@@ -53,15 +53,37 @@ struct hsk_sock *hsk_sock_get(int fd)
 
 int hsk_sock_install(struct hsk_sock *s)
 {
-	slot_t *slot = slot_of(s->fd, true);
+	return hsk_sock_install_at(s->fd, s);
+}
+
+int hsk_sock_install_at(int fd, struct hsk_sock *s)
+{
+	slot_t *slot = slot_of(fd, true);
 
 	if (!slot) {
-		errno = s->fd < 0 ? EBADF : ENOMEM;
+		errno = fd < 0 ? EBADF : ENOMEM;
 		return -1;
 	}
 	/* Release: the socket's fields are visible before its pointer. */
 	atomic_store_explicit(slot, s, memory_order_release);
 	return 0;
+}
+
+void hsk_sock_foreach(void (*fn)(int fd, struct hsk_sock *s, void *arg),
+		      void *arg)
+{
+	for (unsigned int pg = 0; pg < NPAGES; pg++) {
+		slot_t *page = atomic_load_explicit(&pages[pg],
+						    memory_order_acquire);
+
+		for (unsigned int i = 0; page && i < PAGE_ENTRIES; i++) {
+			struct hsk_sock *s = atomic_load_explicit(
+				&page[i], memory_order_acquire);
+
+			if (s)
+				fn((int)(pg << PAGE_SHIFT | i), s, arg);
+		}
+	}
 }
 
 struct hsk_sock *hsk_sock_remove(int fd)

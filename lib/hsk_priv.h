@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
@@ -164,7 +165,13 @@ struct hsk_sock {
 /* lib/fdtable.c: descriptor number -> socket state. */
 struct hsk_sock *hsk_sock_get(int fd);
 int hsk_sock_install(struct hsk_sock *s);
+/* Another number for the same socket (a dup(2) of its descriptor). */
+int hsk_sock_install_at(int fd, struct hsk_sock *s);
 struct hsk_sock *hsk_sock_remove(int fd);
+/* Calls @fn for every number in the table; the caller keeps the table
+ * still (no socket closes meanwhile). */
+void hsk_sock_foreach(void (*fn)(int fd, struct hsk_sock *s, void *arg),
+		      void *arg);
 
 /* lib/config.c */
 struct hsk_config {
@@ -205,6 +212,10 @@ void hsk_log(int level, const char *fmt, ...)
 int hsk_wait_fd(int fd, short events, const struct hsk_deadline *d);
 /* Milliseconds left for poll(2), rounded up; -1 for a forever deadline. */
 int hsk_deadline_ms(const struct hsk_deadline *d);
+
+/* lib/poll.c: hsk_poll() with the signal mask of ppoll(2) (NULL: none). */
+int hsk_poll_sigmask(struct pollfd *fds, nfds_t nfds, int timeout,
+		     const sigset_t *sigmask);
 
 /*
  * One try of an operation, never blocking: >= 0 on success, or -1 with

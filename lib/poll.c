@@ -74,7 +74,25 @@ static struct pollfd *build_set(const struct pollfd *fds, nfds_t nfds,
 	return set;
 }
 
+/* poll(2), or ppoll(2) with @sigmask while it waits. */
+static int poll_masked(struct pollfd *fds, nfds_t nfds, int timeout,
+		       const sigset_t *sigmask)
+{
+	struct timespec ts = { .tv_sec = timeout / 1000,
+			       .tv_nsec = timeout % 1000 * 1000000L };
+
+	if (!sigmask)
+		return poll(fds, nfds, timeout);
+	return ppoll(fds, nfds, timeout < 0 ? NULL : &ts, sigmask);
+}
+
 HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	return hsk_poll_sigmask(fds, nfds, timeout, NULL);
+}
+
+int hsk_poll_sigmask(struct pollfd *fds, nfds_t nfds, int timeout,
+		     const sigset_t *sigmask)
 {
 	struct timespec start;
 	struct pollfd *set;
@@ -85,7 +103,7 @@ HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 	for (i = 0; fds && i < nfds && !user_state; i++)
 		user_state = user_state_sock(&fds[i]) != NULL;
 	if (!user_state)
-		return poll(fds, nfds, timeout);
+		return poll_masked(fds, nfds, timeout, sigmask);
 
 	set = build_set(fds, nfds, &total);
 	if (!set)
@@ -101,7 +119,7 @@ HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 			if (s && pending_in(s, fds[i].events))
 				now = true;
 		}
-		r = poll(set, total, now ? 0 : left);
+		r = poll_masked(set, total, now ? 0 : left, sigmask);
 		if (r < 0)
 			break;
 		ready = 0;
@@ -134,7 +152,7 @@ HSK_EXPORT int hsk_poll(struct pollfd *fds, nfds_t nfds, int timeout)
 					  STALE_RETRY_MS :
 					  left;
 
-			poll(NULL, 0, nap);
+			poll_masked(NULL, 0, nap, sigmask);
 			if (timeout >= 0) {
 				left = timeout - elapsed_ms(&start);
 				if (left < 0)
