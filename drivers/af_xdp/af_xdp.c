@@ -104,15 +104,13 @@ struct xdp_sock *xdp_sock_next(struct xdp_sock *xs)
 	return xs->next;
 }
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
 static bool addr_eq(int family, const union hsk_net_addr *a,
 		    const union hsk_net_addr *b)
 {
-	return !memcmp(a, b, addr_len(family));
+	/* Fixed sizes: compared inline, once per received datagram. */
+	if (family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
 }
 
 static bool is_multicast(int family, const union hsk_net_addr *a)
@@ -405,9 +403,10 @@ static void register_sock(struct xdp_sock *xs)
 	pthread_mutex_lock(&xs->port->lock);
 	xs->next = xs->port->socks;
 	xs->port->socks = xs;
-	if (xs->packet && xs->exclusive)
+	if (xs->packet && xs->exclusive) {
+		xs->port->ntaps++;
 		xsk_port_ptype_add(xs->port, xs->ptype);
-	else if (!xs->packet)
+	} else if (!xs->packet)
 		flows(xs, true);
 	pthread_mutex_unlock(&xs->port->lock);
 }
@@ -485,8 +484,11 @@ static void disengage(struct xdp_sock *xs)
 	*pp = xs->next;
 	if (!xs->packet)
 		flows(xs, false);
-	else if (xs->exclusive && !ptype_shared(p, xs->ptype))
-		xsk_port_ptype_del(p, xs->ptype);
+	else if (xs->exclusive) {
+		p->ntaps--;
+		if (!ptype_shared(p, xs->ptype))
+			xsk_port_ptype_del(p, xs->ptype);
+	}
 	while (xs->head != xs->tail)
 		rx_pop(xs);
 	pthread_mutex_unlock(&p->lock);

@@ -644,7 +644,8 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 		v = hsk_net_parse_udp(frame, d->len, p->csum, &e.pkt);
 		if (e.pkt.addressed && v != HSK_NET_OTHER)
 			udp = demux_udp(p, &e.pkt);
-		if (to_packet_sockets(p, q, &e, v == HSK_NET_UDP && udp, self))
+		if (p->ntaps &&
+		    to_packet_sockets(p, q, &e, v == HSK_NET_UDP && udp, self))
 			continue;
 		if (v == HSK_NET_UDP && udp &&
 		    xdp_sock_enqueue(udp, &e, udp != self))

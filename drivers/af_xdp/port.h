@@ -57,6 +57,7 @@ struct xsk_port {
 	uint16_t bind_flags; /* XDP_COPY / XDP_ZEROCOPY when forced */
 	struct xsk_queue *q;
 	struct xdp_sock *socks; /* engaged sockets, for demultiplexing */
+	unsigned int ntaps;	/* of them, packet sockets taking frames */
 	uint64_t rx_unclaimed;	/* frames for no socket of ours */
 	uint64_t rx_malformed;
 	struct xsk_port *next;

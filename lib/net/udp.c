@@ -52,21 +52,25 @@ static inline uint32_t fold64(uint64_t acc)
  * the loop: a 64-byte datagram is a handful of instructions, not a loop of
  * 16-bit reads.
  */
-uint32_t hsk_csum_add(uint32_t sum, const void *data, size_t len)
+static inline __attribute__((always_inline)) uint32_t
+csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t acc = sum, w[4];
+	uint64_t acc = sum, w0, w1, w2, w3;
 
 	for (; len >= 32; len -= 32, p += 32) {
-		memcpy(w, p, 32);
-		acc = add_wrap(acc, w[0]);
-		acc = add_wrap(acc, w[1]);
-		acc = add_wrap(acc, w[2]);
-		acc = add_wrap(acc, w[3]);
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		acc = add_wrap(acc, w0);
+		acc = add_wrap(acc, w1);
+		acc = add_wrap(acc, w2);
+		acc = add_wrap(acc, w3);
 	}
 	for (; len >= 8; len -= 8, p += 8) {
-		memcpy(w, p, 8);
-		acc = add_wrap(acc, w[0]);
+		memcpy(&w0, p, 8);
+		acc = add_wrap(acc, w0);
 	}
 	if (len >= 4) {
 		uint32_t v;
@@ -95,15 +99,27 @@ uint32_t hsk_csum_add(uint32_t sum, const void *data, size_t len)
 	return fold64(acc);
 }
 
-uint16_t hsk_csum_fold(uint32_t sum)
+uint32_t hsk_csum_add(uint32_t sum, const void *data, size_t len)
+{
+	return csum_add(sum, data, len);
+}
+
+static inline uint16_t csum_fold(uint32_t sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
 }
 
-uint32_t hsk_csum_pseudo(uint8_t family, const union hsk_net_addr *src,
-			 const union hsk_net_addr *dst, uint32_t udp_len)
+uint16_t hsk_csum_fold(uint32_t sum)
+{
+	return csum_fold(sum);
+}
+
+static inline uint32_t csum_pseudo(uint8_t family,
+				   const union hsk_net_addr *src,
+				   const union hsk_net_addr *dst,
+				   uint32_t udp_len)
 {
 	/*
 	 * Protocol and length as big-endian words (IPv6's 32-bit form;
@@ -114,11 +130,24 @@ uint32_t hsk_csum_pseudo(uint8_t family, const union hsk_net_addr *src,
 
 	if (family == AF_INET)
 		return fold64(acc + src->v4.s_addr + dst->v4.s_addr);
-	return hsk_csum_add(hsk_csum_add(fold64(acc), src, 16), dst, 16);
+	return csum_add(csum_add(fold64(acc), src, 16), dst, 16);
 }
 
+uint32_t hsk_csum_pseudo(uint8_t family, const union hsk_net_addr *src,
+			 const union hsk_net_addr *dst, uint32_t udp_len)
+{
+	return csum_pseudo(family, src, dst, udp_len);
+}
+
+/*
+ * The parser's pieces are inlined into hsk_net_parse_udp(): the receive
+ * path calls it once per frame, and calls between them cost as much as
+ * the checks themselves.
+ */
+#define PARSE_INLINE static inline __attribute__((always_inline))
+
 /* Checks the UDP header at @udp, inside an IP payload of @room bytes. */
-static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
+PARSE_INLINE enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
 					  unsigned int csum,
 					  struct hsk_net_udp *out)
 {
@@ -138,11 +167,11 @@ static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
 		return out->family == AF_INET ? HSK_NET_UDP : HSK_NET_BAD_CSUM;
 	if (csum & HSK_NET_CSUM_VERIFIED)
 		return HSK_NET_UDP;
-	pseudo = hsk_csum_pseudo(out->family, &out->src, &out->dst, ulen);
-	sum = hsk_csum_add(pseudo, udp, ulen);
-	if (hsk_csum_fold(sum) == 0)
+	pseudo = csum_pseudo(out->family, &out->src, &out->dst, ulen);
+	sum = csum_add(pseudo, udp, ulen);
+	if (csum_fold(sum) == 0)
 		return HSK_NET_UDP;
-	partial = (uint16_t)~hsk_csum_fold(pseudo);
+	partial = (uint16_t)~csum_fold(pseudo);
 	if ((csum & HSK_NET_CSUM_LOCAL) && check == partial)
 		return HSK_NET_UDP;
 	return HSK_NET_BAD_CSUM;
@@ -152,7 +181,7 @@ static enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
  * Reads who a datagram is from and to before checking it, so that a
  * malformed or corrupt one can still be counted against its socket.
  */
-static void identify(struct hsk_net_udp *out, int family, const uint8_t *ip,
+PARSE_INLINE void identify(struct hsk_net_udp *out, int family, const uint8_t *ip,
 		     uint32_t l4_off, uint32_t room)
 {
 	/* Fixed sizes per family: inline moves, not a memcpy call. */
@@ -171,7 +200,7 @@ static void identify(struct hsk_net_udp *out, int family, const uint8_t *ip,
 	}
 }
 
-static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
+PARSE_INLINE enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 				      unsigned int csum,
 				      struct hsk_net_udp *out)
 {
@@ -189,7 +218,8 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 	if (tot < ihl || tot > room)
 		return HSK_NET_MALFORMED;
 	if (!(csum & HSK_NET_CSUM_VERIFIED) &&
-	    hsk_csum_fold(hsk_csum_add(0, ip, ihl)) != 0)
+	    csum_fold(ihl == HSK_IP4_HLEN ? csum_add(0, ip, HSK_IP4_HLEN) :
+					    csum_add(0, ip, ihl)) != 0)
 		return HSK_NET_BAD_CSUM;
 	frag = rd16(ip + 6);
 	/* Options, fragments and other protocols are the kernel's job. */
@@ -201,7 +231,7 @@ static enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 	return parse_udp_hdr(ip + ihl, tot - ihl, csum, out);
 }
 
-static enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
+PARSE_INLINE enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
 				      unsigned int csum,
 				      struct hsk_net_udp *out)
 {
@@ -299,7 +329,7 @@ void *hsk_net_build_udp(const struct hsk_net_flow *f, void *payload,
 		memset(ip + 10, 0, 2);
 		memcpy(ip + 12, &f->src.v4, 4);
 		memcpy(ip + 16, &f->dst.v4, 4);
-		csum = hsk_csum_fold(hsk_csum_add(0, ip, HSK_IP4_HLEN));
+		csum = csum_fold(csum_add(0, ip, HSK_IP4_HLEN));
 		memcpy(ip + 10, &csum, 2);
 		udp = ip + HSK_IP4_HLEN;
 	} else {
@@ -316,8 +346,8 @@ void *hsk_net_build_udp(const struct hsk_net_flow *f, void *payload,
 	memcpy(udp + 2, &f->dport, 2);
 	wr16(udp + 4, ulen);
 	memset(udp + 6, 0, 2);
-	sum = hsk_csum_pseudo(f->family, &f->src, &f->dst, ulen);
-	csum = hsk_csum_fold(hsk_csum_add(sum, udp, ulen));
+	sum = csum_pseudo(f->family, &f->src, &f->dst, ulen);
+	csum = csum_fold(csum_add(sum, udp, ulen));
 	/* A computed zero is sent as all ones: zero means "none". */
 	if (!csum)
 		csum = 0xffff;
