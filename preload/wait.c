@@ -37,15 +37,26 @@ static int ts_ms(const struct timespec *ts)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-HSK_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+/*
+ * <poll.h> declares the array write-only, which a wrapper that reads it
+ * first contradicts: the wrappers carry their own names, exported as poll
+ * and ppoll.
+ */
+HSK_EXPORT int hskp_poll(struct pollfd *fds, nfds_t n,
+			 int timeout) __asm__("poll");
+HSK_EXPORT int hskp_ppoll(struct pollfd *fds, nfds_t n,
+			  const struct timespec *ts,
+			  const sigset_t *sigmask) __asm__("ppoll");
+
+HSK_EXPORT int hskp_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (!any_user_state(fds, n))
 		return LIBC(poll)(fds, n, timeout);
 	return IN_LIB(hsk_poll(fds, n, timeout));
 }
 
-HSK_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-		     const sigset_t *sigmask)
+HSK_EXPORT int hskp_ppoll(struct pollfd *fds, nfds_t n,
+			  const struct timespec *ts, const sigset_t *sigmask)
 {
 	if (!any_user_state(fds, n))
 		return LIBC(ppoll)(fds, n, ts, sigmask);
@@ -595,9 +606,8 @@ static int ep_wait(struct ep *ep, struct epoll_event *evs, int max, int timeout,
 		}
 		if (stale && !woke)
 			LIBC(poll)
-			(NULL, 0,
-			 left < 0 || left > STALE_RETRY_MS ? STALE_RETRY_MS :
-							     left);
+		(NULL, 0,
+		 left < 0 || left > STALE_RETRY_MS ? STALE_RETRY_MS : left);
 	}
 	if (who != small)
 		free(who);
