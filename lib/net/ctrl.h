@@ -70,7 +70,10 @@ void hsk_ctrl_announce(struct hsk_ctrl *c, uint64_t now_ns);
 enum hsk_ctrl_verdict {
 	HSK_CTRL_CONSUMED, /* control traffic: handled (maybe answered) */
 	HSK_CTRL_PASS,	   /* not control traffic: the caller's to deliver */
-	HSK_CTRL_DROP,	   /* malformed or not for us: count and drop */
+	/* malformed or not for us: count and drop (but control traffic
+	 * between other hosts, an ARP request or a neighbour solicitation
+	 * for another address, is CONSUMED: heard and ignored) */
+	HSK_CTRL_DROP,
 };
 
 /*
@@ -82,7 +85,8 @@ enum hsk_ctrl_verdict {
  * fragments, VLAN-tagged frames (the port's addresses are untagged), and
  * all of a family the port has no address of. IP frames with bad lengths
  * or checksums are HSK_CTRL_DROP and counted as malformed, whatever they
- * carry; so is control traffic for another host, uncounted.
+ * carry; so, uncounted, are pings and IGMP sent to another unicast
+ * address, and what claims to come from our own MAC.
  */
 enum hsk_ctrl_verdict hsk_ctrl_input(struct hsk_ctrl *c, const void *frame,
 				     size_t len, uint64_t now_ns);

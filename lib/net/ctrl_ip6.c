@@ -213,8 +213,9 @@ static enum hsk_ctrl_verdict ns_input(struct hsk_ctrl *c,
 		return HSK_CTRL_DROP;
 	}
 	c->st.nd_in++;
+	/* others' resolutions and address checks: nothing to say */
 	if (!ctrl_is_ours6(c, &target))
-		return HSK_CTRL_DROP;
+		return HSK_CTRL_CONSUMED;
 	if (dad) {
 		/* someone checking our address: tell everyone it is taken */
 		mc_mac(&all_nodes, mac);

@@ -1022,6 +1022,20 @@ CTRL_TEST(nd, solicitation_for_the_link_local_address_is_answered)
 	assert_icmp6_ok_at(out.f[0], ICMP6);
 }
 
+CTRL_TEST(nd, solicitation_for_another_address_is_heard_and_ignored)
+{
+	uint8_t f[sizeof(cap_ns)], mac[6];
+
+	memcpy(f, cap_ns, sizeof(f));
+	f[ICMP6 + 23] = 9; /* 2001:2::9 */
+	fix_icmp6(f);
+	cr_assert_eq(feed(f, sizeof(f), T0), HSK_CTRL_CONSUMED);
+	cr_assert_eq(out.n, 0);
+	cr_assert_eq(stats().malformed, 0);
+	cr_assert_eq(next_hop(AF_INET6, "2001:2::2", mac, NULL, 0, T0), 1,
+		     "learned from a solicitation not meant for us");
+}
+
 CTRL_TEST(nd, solicitation_with_hop_limit_below_255_is_rejected)
 {
 	uint8_t f[sizeof(cap_ns)];
