@@ -792,7 +792,7 @@ static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
 static struct rx_entry *rx_head(struct xdp_sock *xs)
 {
 	if (xs->head == xs->tail)
-		xsk_port_pull(xs->port, xs);
+		xsk_port_pull(xs->port, xs, NULL);
 	return xs->head == xs->tail ? NULL :
 				      &xs->rxq[xs->head & (RXQ_SIZE - 1)];
 }
@@ -1357,11 +1357,25 @@ static int rx_from_shadow(struct xdp_sock *xs, struct hsk_buf *b,
 	return r;
 }
 
+void xdp_sock_lend(struct xdp_sock *xs, const struct rx_entry *e,
+		   struct hsk_buf *b, uint64_t *cookie)
+{
+	uint32_t len, off = entry_data(xs, e, &len);
+
+	b->data = (void *)(entry_frame(xs, e) + off);
+	b->len = len;
+	b->capacity = len;
+	b->orig_len = len;
+	b->flags = 0;
+	b->ts_ns = e->ts_ns;
+	b->addrlen = entry_addr(xs, e, &b->addr);
+	*cookie = e->addr | (uint64_t)e->queue << COOKIE_QUEUE_SHIFT;
+}
+
 static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 			unsigned int n)
 {
 	struct xdp_sock *xs = s->priv;
-	struct rx_entry *e;
 	unsigned int i = 0;
 	int r;
 
@@ -1369,19 +1383,15 @@ static int xdp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 	if (!xs->port)
 		return 0;
 	pthread_mutex_lock(&xs->port->lock);
-	for (; i < n && (e = rx_head(xs)); i++) {
-		uint32_t len, off = entry_data(xs, e, &len);
+	if (xs->head == xs->tail) {
+		/* Nothing queued: the rings fill the caller's buffers. */
+		struct xsk_sink sink = { .b = b, .cookie = cookie, .n = n };
 
-		b[i].data = (void *)(entry_frame(xs, e) + off);
-		b[i].len = len;
-		b[i].capacity = len;
-		b[i].orig_len = len;
-		b[i].flags = 0;
-		b[i].ts_ns = e->ts_ns;
-		b[i].addrlen = entry_addr(xs, e, &b[i].addr);
-		cookie[i] = e->addr | (uint64_t)e->queue << COOKIE_QUEUE_SHIFT;
-		rx_take(xs);
+		xsk_port_pull(xs->port, xs, &sink);
+		i = sink.got;
 	}
+	for (; i < n && xs->head != xs->tail; i++)
+		xdp_sock_lend(xs, rx_take(xs), &b[i], &cookie[i]);
 	hsk_count(&s->stats.rx_fast_path, i);
 	if (i) {
 		pthread_mutex_unlock(&xs->port->lock);

@@ -622,7 +622,8 @@ static bool to_packet_sockets(struct xsk_port *p, struct xsk_queue *q,
 }
 
 static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
-		       struct xdp_sock *self, const struct timespec *now)
+		       struct xdp_sock *self, struct xsk_sink *sink,
+		       const struct timespec *now)
 {
 	uint32_t idx, n = xsk_ring_cons__peek(&q->rx, RX_BATCH, &idx);
 	struct rx_entry e;
@@ -647,6 +648,13 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 		if (p->ntaps &&
 		    to_packet_sockets(p, q, &e, v == HSK_NET_UDP && udp, self))
 			continue;
+		if (v == HSK_NET_UDP && udp == self && sink &&
+		    sink->got < sink->n) {
+			xdp_sock_lend(self, &e, &sink->b[sink->got],
+				      &sink->cookie[sink->got]);
+			sink->got++;
+			continue;
+		}
 		if (v == HSK_NET_UDP && udp &&
 		    xdp_sock_enqueue(udp, &e, udp != self))
 			continue;
@@ -662,7 +670,8 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 	xsk_ring_cons__release(&q->rx, n);
 }
 
-void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self)
+void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
+		   struct xsk_sink *sink)
 {
 	struct timespec now;
 
@@ -670,7 +679,7 @@ void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self)
 	for (uint32_t i = 0; i < p->nqueues; i++) {
 		struct xsk_queue *q = &p->q[i];
 
-		pull_queue(p, q, self, &now);
+		pull_queue(p, q, self, sink, &now);
 		xsk_reap_completions(q);
 		refill(q);
 		if (xsk_ring_prod__needs_wakeup(&q->fq))

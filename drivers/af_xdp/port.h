@@ -91,10 +91,24 @@ void xsk_port_flow_del(struct xsk_port *p, int family,
 int xsk_port_ptype_add(struct xsk_port *p, uint16_t ethertype);
 void xsk_port_ptype_del(struct xsk_port *p, uint16_t ethertype);
 
-/* Pulls every queue's RX ring into the sockets' queues, refills the fill
+/*
+ * Where a zero-copy receive wants its datagrams: straight into the
+ * caller's buffers, without a stop in its socket's queue.
+ */
+struct xsk_sink {
+	struct hsk_buf *b;
+	uint64_t *cookie;
+	unsigned int n, got;
+};
+
+/*
+ * Pulls every queue's RX ring into the sockets' queues, refills the fill
  * rings and reaps completions; port locked. @self is the caller's socket
- * (the others are woken). */
-void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self);
+ * (the others are woken). With a @sink, @self's datagrams fill it first,
+ * while @self's queue is empty (so that order holds), then its queue.
+ */
+void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
+		   struct xsk_sink *sink);
 
 /* Frames: take one for transmit, give one back; port locked. */
 bool xsk_frame_get(struct xsk_queue *q, uint64_t *addr);
@@ -121,6 +135,9 @@ bool xsk_tx_room(struct xsk_queue *q);
 bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt);
 bool xdp_sock_wants_frame(struct xdp_sock *xs, uint16_t ethertype);
 bool xdp_sock_enqueue(struct xdp_sock *xs, const struct rx_entry *e, bool wake);
+/* Lends @e's datagram to the caller as a zero-copy buffer. */
+void xdp_sock_lend(struct xdp_sock *xs, const struct rx_entry *e,
+		   struct hsk_buf *b, uint64_t *cookie);
 void xdp_sock_count_drop(struct xdp_sock *xs, enum hsk_net_verdict why);
 struct xdp_sock *xdp_sock_next(struct xdp_sock *xs);
 
