@@ -979,38 +979,6 @@ static struct rte_mbuf *payload_mbuf(struct dp_port *p, const struct msghdr *m,
 	return mb;
 }
 
-/* A frame larger than one mbuf, copied into a chain. */
-static struct rte_mbuf *frame_chain(struct dp_port *p, const uint8_t *frame,
-				    uint32_t len)
-{
-	struct rte_mbuf *head = NULL, *seg;
-	uint32_t done = 0;
-
-	while (done < len) {
-		uint16_t k;
-
-		seg = rte_pktmbuf_alloc(p->pool);
-		if (!seg || (head && rte_pktmbuf_chain(head, seg))) {
-			rte_pktmbuf_free(seg);
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		if (!head)
-			head = seg;
-		k = rte_pktmbuf_tailroom(seg);
-		if (k > len - done)
-			k = (uint16_t)(len - done);
-		memcpy(rte_pktmbuf_mtod(seg, uint8_t *), frame + done, k);
-		seg->data_len = k;
-		if (seg != head)
-			head->pkt_len += k;
-		else
-			head->pkt_len = k;
-		done += k;
-	}
-	return head;
-}
-
 /*
  * Where a datagram goes: the destination and the headers in front of it.
  * Anything but a plain datagram from a bound socket to a unicast address
@@ -1083,29 +1051,38 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 {
 	struct dp_port *p = ds->p;
 	uint8_t *frame = rte_pktmbuf_mtod(mb, uint8_t *);
-	bool holdable = mb->nb_segs == 1;
+	bool holdable = mb->nb_segs == 1 &&
+			mb->pkt_len <= HSK_ETH_HLEN + p->mtu;
 	int r;
 
 	r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame,
 			      holdable ? frame : NULL,
 			      holdable ? mb->pkt_len : 0, now);
-	if (r) {
+	if (r < 0) {
 		rte_pktmbuf_free(mb);
-		if (r < 0)
-			return -1;
-		/* No thread runs the port behind our back: run it until
-		 * the answer releases the held frame, for a little while. */
-		for (int i = 0; i < RESOLVE_POLLS; i++) {
-			struct timespec nap = { 0, RESOLVE_NAP_NS };
-			uint8_t mac[6];
+		return -1;
+	}
+	if (!r)
+		return dp_port_xmit(p, mb);
+	if (holdable)
+		rte_pktmbuf_free(mb); /* the control plane keeps a copy */
+	/* No thread runs the port behind our back: run it until the
+	 * answer comes (and releases a held frame), for a little while. */
+	for (int i = 0; r == 1 && i < RESOLVE_POLLS; i++) {
+		struct timespec nap = { 0, RESOLVE_NAP_NS };
 
-			dp_port_poll(p);
-			if (hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, mac,
-					      NULL, 0,
-					      dp_now_ns(CLOCK_MONOTONIC)) != 1)
-				break;
+		dp_port_poll(p);
+		r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame, NULL,
+				      0, dp_now_ns(CLOCK_MONOTONIC));
+		if (r == 1)
 			nanosleep(&nap, NULL);
-		}
+	}
+	if (holdable)
+		return 0; /* sent, as the kernel says, held or not */
+	if (r) {
+		/* Too big to hold and unresolved: lost, as what overflows a
+		 * kernel's neighbour queue is. */
+		rte_pktmbuf_free(mb);
 		return 0;
 	}
 	return dp_port_xmit(p, mb);
@@ -1157,9 +1134,9 @@ static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
 		pthread_mutex_lock(&p->lock);
 		f.ip_id = htons(ds->ip_id++);
 		copy_from_iov(payload, m);
-		mb = frame_chain(p,
-				 hsk_net_build_udp(&f, payload, (uint16_t)len),
-				 (uint32_t)(len + hdr));
+		mb = dp_frame_chain(
+			p, hsk_net_build_udp(&f, payload, (uint16_t)len),
+			(uint32_t)(len + hdr));
 		if (!mb) {
 			errno = ENOBUFS;
 			r = -1;

@@ -22,6 +22,7 @@
 
 #define DP_RXQ_SIZE 1024u /* datagrams queued per socket, a power of 2 */
 #define DP_BURST 32u
+#define MAX_FRAME (65535u + 128u) /* the largest datagram, with headers */
 
 struct dp_sock;
 
@@ -39,11 +40,11 @@ struct dp_port {
 	struct rte_mempool *pool;
 	struct rte_mempool *indirect; /* fragments' headers point in */
 	struct hsk_ctrl *ctrl;
-	struct rte_ip_frag_tbl *frag;
-	struct rte_ip_frag_death_row death_row;
-	int ns_fd;	  /* the shadow namespace of the placeholders */
-	int wake_fd;	  /* always readable: hsk_poll() re-checks the port */
-	uint8_t *scratch; /* a reassembled datagram, made contiguous */
+	struct dp_reasm *reasm;
+	uint8_t *reasm_buf; /* a datagram made whole */
+	int ns_fd;	    /* the shadow namespace of the placeholders */
+	int wake_fd;	    /* always readable: hsk_poll() re-checks the port */
+	uint8_t *scratch;   /* a reassembled datagram, made contiguous */
 	struct dp_sock *socks;
 	uint64_t rx_unclaimed, rx_malformed;
 	struct dp_port *next;
@@ -78,6 +79,22 @@ static inline uint64_t dp_now_ns(clockid_t id)
 	clock_gettime(id, &ts);
 	return hsk_ts_ns(&ts);
 }
+
+/* A frame copied into an mbuf chain from @p's pool; NULL when short. */
+struct rte_mbuf *dp_frame_chain(struct dp_port *p, const uint8_t *frame,
+				uint32_t len);
+
+/* reasm.c: IPv4/IPv6 reassembly, bounded; the caller locks. */
+struct dp_reasm;
+struct dp_reasm *dp_reasm_new(void);
+void dp_reasm_free(struct dp_reasm *r);
+bool dp_reasm_is_fragment(const uint8_t *f, uint32_t len, uint16_t et,
+			  uint16_t l2);
+/* Takes a fragment (a whole frame); when it completes a datagram,
+ * writes the whole frame to @out (MAX_FRAME bytes) and returns its
+ * length, else 0. */
+uint32_t dp_reasm_input(struct dp_reasm *r, const uint8_t *f, uint32_t len,
+			uint16_t l2, uint64_t now, uint8_t *out);
 
 /* Sockets' side, in dpdk.c; port locked. */
 void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,

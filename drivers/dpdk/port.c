@@ -489,17 +489,16 @@ static struct dp_port *port_make(uint16_t id, const struct hsk_config *c)
 	p->ns_fd = p->wake_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	rte_eth_dev_get_name_by_port(id, p->name);
-	p->scratch = malloc(MAX_DATAGRAM + RTE_PKTMBUF_HEADROOM);
-	if (!p->scratch || port_start(p, c))
+	p->scratch = malloc(MAX_FRAME);
+	p->reasm_buf = malloc(MAX_FRAME);
+	if (!p->scratch || !p->reasm_buf || port_start(p, c))
 		goto fail;
 	fill_ctrl_cfg(p, c);
 	p->ctrl = hsk_ctrl_new(&p->cfg);
 	if (!p->ctrl)
 		goto fail;
-	p->frag = rte_ip_frag_table_create(
-		FRAG_BUCKETS, FRAG_ENTRIES, FRAG_BUCKETS * FRAG_ENTRIES,
-		rte_get_tsc_hz() / 1000 * FRAG_TTL_MS, SOCKET_ID_ANY);
-	if (!p->frag) {
+	p->reasm = dp_reasm_new();
+	if (!p->reasm) {
 		errno = ENOMEM;
 		goto fail;
 	}
@@ -526,7 +525,9 @@ fail:
 		hsk_ctrl_free(p->ctrl);
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);
+	dp_reasm_free(p->reasm);
 	free(p->scratch);
+	free(p->reasm_buf);
 	free(p);
 	errno = err;
 	return NULL;
@@ -582,77 +583,39 @@ static uint16_t ether_type(const struct rte_mbuf *m, uint16_t *l2)
 }
 
 /*
- * A fragment in, a whole datagram (an mbuf chain) out, or NULL while
- * fragments are missing; the table is bounded and ages what stalls.
+ * A fragment in; when it completes its datagram, the whole frame is
+ * parsed from the linear copy and handed on as an mbuf chain (the
+ * parser's offsets hold in both).
  */
-static struct rte_mbuf *reassemble(struct dp_port *p, struct rte_mbuf *m,
-				   uint16_t et, uint16_t l2, uint64_t tsc)
+static void input_fragment(struct dp_port *p, struct rte_mbuf *m, uint16_t l2,
+			   uint64_t ts, uint64_t now)
 {
-	m->l2_len = l2;
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		struct rte_ipv4_hdr *ip =
-			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+	struct hsk_net_udp pkt;
+	struct rte_mbuf *whole;
+	uint32_t len;
 
-		m->l3_len = (uint16_t)rte_ipv4_hdr_len(ip);
-		return rte_ipv4_frag_reassemble_packet(p->frag, &p->death_row,
-						       m, tsc, ip);
+	len = dp_reasm_input(p->reasm, rte_pktmbuf_mtod(m, uint8_t *),
+			     m->data_len, l2, now, p->reasm_buf);
+	rte_pktmbuf_free(m);
+	if (!len)
+		return;
+	switch (hsk_net_parse_udp(p->reasm_buf, len,
+				  p->csum & HSK_NET_CSUM_LOCAL, &pkt)) {
+	case HSK_NET_UDP:
+		whole = dp_frame_chain(p, p->reasm_buf, len);
+		if (whole)
+			dp_sock_udp_input(p, whole, &pkt, ts);
+		else
+			p->rx_unclaimed++;
+		break;
+	case HSK_NET_OTHER:
+		p->rx_unclaimed++;
+		break;
+	default:
+		if (!pkt.addressed ||
+		    !dp_sock_count_bad(p, &pkt, HSK_NET_MALFORMED))
+			p->rx_malformed++;
 	}
-	struct rte_ipv6_hdr *ip6 =
-		rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, l2);
-	struct rte_ipv6_fragment_ext *fh =
-		rte_ipv6_frag_get_ipv6_fragment_header(ip6);
-
-	m->l3_len = sizeof(*ip6) + sizeof(*fh);
-	return rte_ipv6_frag_reassemble_packet(p->frag, &p->death_row, m, tsc,
-					       ip6, fh);
-}
-
-static bool is_fragment(const struct rte_mbuf *m, uint16_t et, uint16_t l2)
-{
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
-	    m->data_len >= l2 + sizeof(struct rte_ipv4_hdr)) {
-		const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-			m, const struct rte_ipv4_hdr *, l2);
-
-		return rte_ipv4_frag_pkt_is_fragmented(ip);
-	}
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
-	    m->data_len >= l2 + sizeof(struct rte_ipv6_hdr) + 8) {
-		const struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(
-			m, const struct rte_ipv6_hdr *, l2);
-
-		return ip6->proto == IPPROTO_FRAGMENT;
-	}
-	return false;
-}
-
-/*
- * A reassembled datagram: the IPv4 header gets its checksum back (the
- * library leaves it for an offload) and the chain is parsed in one
- * contiguous copy; the offsets found hold in the chain too.
- */
-static enum hsk_net_verdict parse_whole(struct dp_port *p, struct rte_mbuf *m,
-					struct hsk_net_udp *pkt)
-{
-	uint16_t l2 = m->l2_len;
-	const void *frame;
-
-	if (m->pkt_len > MAX_DATAGRAM)
-		return HSK_NET_MALFORMED;
-	if (m->nb_segs > 1 || m->pkt_len > m->data_len) {
-		struct rte_ether_hdr *eh =
-			rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-		if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-				m, struct rte_ipv4_hdr *, l2);
-
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = rte_ipv4_cksum(ip);
-		}
-	}
-	frame = rte_pktmbuf_read(m, 0, m->pkt_len, p->scratch);
-	return hsk_net_parse_udp(frame, m->pkt_len, p->csum, pkt);
 }
 
 /*
@@ -697,7 +660,7 @@ static void icmp_error(struct dp_port *p, const uint8_t *f, uint32_t len,
 }
 
 static void input_one(struct dp_port *p, struct rte_mbuf *m, uint64_t ts,
-		      uint64_t now, uint64_t tsc)
+		      uint64_t now)
 {
 	struct hsk_net_udp pkt;
 	enum hsk_net_verdict v;
@@ -716,15 +679,13 @@ static void input_one(struct dp_port *p, struct rte_mbuf *m, uint64_t ts,
 		    RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		csum |= HSK_NET_CSUM_VERIFIED;
 	et = ether_type(m, &l2);
-	if (is_fragment(m, et, l2)) {
-		m = reassemble(p, m, et, l2, tsc);
-		if (!m)
-			return;
-		v = parse_whole(p, m, &pkt);
-	} else {
-		v = hsk_net_parse_udp(rte_pktmbuf_mtod(m, void *), m->data_len,
-				      csum, &pkt);
+	if (dp_reasm_is_fragment(rte_pktmbuf_mtod(m, uint8_t *), m->data_len,
+				 et, l2)) {
+		input_fragment(p, m, l2, ts, now);
+		return;
 	}
+	v = hsk_net_parse_udp(rte_pktmbuf_mtod(m, void *), m->data_len, csum,
+			      &pkt);
 	switch (v) {
 	case HSK_NET_UDP:
 		dp_sock_udp_input(p, m, &pkt, ts);
@@ -760,24 +721,51 @@ static void input_one(struct dp_port *p, struct rte_mbuf *m, uint64_t ts,
 void dp_port_poll(struct dp_port *p)
 {
 	struct rte_mbuf *m[DP_BURST];
-	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0, tsc = 0;
+	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
 
 	for (uint16_t q = 0; q < p->nrxq; q++) {
 		uint16_t n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
 
-		if (n && !ts) {
+		if (n && !ts)
 			ts = dp_now_ns(CLOCK_REALTIME);
-			tsc = rte_rdtsc();
-		}
 		for (uint16_t i = 0; i < n; i++)
-			input_one(p, m[i], ts, now, tsc);
+			input_one(p, m[i], ts, now);
 	}
-	if (p->death_row.cnt)
-		rte_ip_frag_free_death_row(&p->death_row, 0);
 	hsk_ctrl_tick(p->ctrl, now);
 }
 
 /* ---- sending -------------------------------------------------------- */
+
+struct rte_mbuf *dp_frame_chain(struct dp_port *p, const uint8_t *frame,
+				uint32_t len)
+{
+	struct rte_mbuf *head = NULL, *seg;
+	uint32_t done = 0;
+
+	while (done < len) {
+		uint16_t k;
+
+		seg = rte_pktmbuf_alloc(p->pool);
+		if (!seg || (head && rte_pktmbuf_chain(head, seg))) {
+			rte_pktmbuf_free(seg);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (!head)
+			head = seg;
+		k = rte_pktmbuf_tailroom(seg);
+		if (k > len - done)
+			k = (uint16_t)(len - done);
+		memcpy(rte_pktmbuf_mtod(seg, uint8_t *), frame + done, k);
+		seg->data_len = k;
+		if (seg != head)
+			head->pkt_len += k;
+		else
+			head->pkt_len = k;
+		done += k;
+	}
+	return head;
+}
 
 static int xmit_burst(struct dp_port *p, struct rte_mbuf **m, uint16_t n)
 {
@@ -806,6 +794,10 @@ static int xmit_fragments(struct dp_port *p, struct rte_mbuf *m, uint16_t l2)
 
 	memcpy(eh, rte_pktmbuf_mtod(m, void *), l2);
 	rte_pktmbuf_adj(m, l2);
+	/* The kernel fragments what it sends above the MTU: no DF then. */
+	if (v4)
+		rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *)->fragment_offset &=
+			rte_cpu_to_be_16((uint16_t)~RTE_IPV4_HDR_DF_FLAG);
 	if (v4)
 		n = rte_ipv4_fragment_packet(m, frags, MAX_FRAGS, p->mtu,
 					     p->pool, p->indirect);

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * What the DPDK fast path promises beyond the conformance suite: hotsock
+ * owns hsk0 (net_af_packet over the veth end, the kernel's addresses gone)
+ * and is a good citizen there. Traffic goes through DPDK (the counters say
+ * so), the peer's ping, ARP and ND get answers even while the application
+ * sleeps in a receive, an unbound port answers with port unreachable,
+ * joins are reported on the wire, large datagrams travel in fragments, and
+ * malformed frames are counted and dropped.
+ */
+#include <arpa/inet.h>
+#include <net/ethernet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "hsk_test.h"
+
+static void stats_of(int fd, struct hsk_stats *st)
+{
+	cr_assert_ok(hsk_stats(fd, st, sizeof(*st)));
+}
+
+static void recv_exactly(int fd, void *buf, size_t cap, size_t len)
+{
+	ssize_t r = hsk_recv(fd, buf, cap, 0);
+
+	cr_assert_eq(r, (ssize_t)len, "hsk_recv: %zd (%s)", r,
+		     r < 0 ? strerror(errno) : "length");
+}
+
+static const char *local_ip(int family)
+{
+	return family == AF_INET ? TOPO_IP4_LOCAL : TOPO_IP6_LOCAL;
+}
+
+FAMILY_TEST(dpdk, datagrams_take_the_fast_path_both_ways)
+{
+	struct tst_pair p;
+	struct hsk_stats st;
+	char msg[64], buf[128];
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 5.0);
+	for (unsigned int i = 0; i < 10; i++) {
+		tst_fill(msg, sizeof(msg), i);
+		tst_peer_send(&p, msg, sizeof(msg));
+		recv_exactly(p.fd, buf, sizeof(buf), sizeof(msg));
+		cr_assert_eq(hsk_sendto(p.fd, msg, sizeof(msg), 0,
+					(struct sockaddr *)&p.remote, p.len),
+			     (ssize_t)sizeof(msg));
+		cr_assert_eq(tst_kernel_recv(p.peer, buf, sizeof(buf), 2000,
+					     NULL, NULL),
+			     (ssize_t)sizeof(msg));
+		cr_assert_arr_eq(buf, msg, sizeof(msg));
+	}
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_fast_path, 10, "rx_fast_path %llu",
+		     (unsigned long long)st.rx_fast_path);
+	cr_assert_eq(st.tx_fast_path, 10, "tx_fast_path %llu",
+		     (unsigned long long)st.tx_fast_path);
+	cr_assert_eq(st.rx_kernel_path + st.tx_kernel_path, 0);
+	tst_pair_close(&p);
+}
+
+/* ---- a receive that waits keeps the port answering ----------------- */
+
+struct waiter {
+	int fd;
+	ssize_t got;
+	int err;
+};
+
+static void *wait_in_recv(void *arg)
+{
+	struct waiter *w = arg;
+	char buf[64];
+
+	w->got = hsk_recv(w->fd, buf, sizeof(buf), 0);
+	w->err = errno;
+	return NULL;
+}
+
+/* Runs @cmd in the peer namespace while a thread sleeps in hsk_recv on
+ * a socket of @family; ends the wait with a datagram. */
+static int peer_cmd_while_waiting(int family, const char *cmd)
+{
+	struct waiter w;
+	struct tst_pair p;
+	pthread_t th;
+	int status;
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 20.0);
+	w.fd = p.fd;
+	cr_assert_ok(pthread_create(&th, NULL, wait_in_recv, &w));
+	status = topo_run_peer(&tst_topo, "%s", cmd);
+	tst_peer_send(&p, "end", 3);
+	pthread_join(th, NULL);
+	cr_assert_eq(w.got, 3, "the waiting receive: %zd (%s)", w.got,
+		     strerror(w.err));
+	tst_pair_close(&p);
+	return status;
+}
+
+static void ping_is_answered(int family)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "ping -%c -n -q -c 3 -i 0.2 -W 2 %s",
+		 family == AF_INET ? '4' : '6', local_ip(family));
+	cr_assert_eq(peer_cmd_while_waiting(family, cmd), 0, "%s got no answer",
+		     cmd);
+}
+
+NET_TEST(dpdk4, ping_is_answered_while_a_receive_waits)
+{
+	ping_is_answered(AF_INET);
+}
+
+NET_TEST(dpdk6, ping_is_answered_while_a_receive_waits)
+{
+	ping_is_answered(AF_INET6);
+}
+
+/* The peer's neighbour table holds hotsock's MAC for its address. */
+static void peer_learns_our_mac(int family)
+{
+	const uint8_t *m = tst_topo.mac_local;
+	char cmd[256];
+
+	ping_is_answered(family);
+	snprintf(cmd, sizeof(cmd),
+		 "ip -%c neigh show %s dev %s | "
+		 "grep -q '%02x:%02x:%02x:%02x:%02x:%02x'",
+		 family == AF_INET ? '4' : '6', local_ip(family),
+		 tst_topo.if_peer, m[0], m[1], m[2], m[3], m[4], m[5]);
+	cr_assert_eq(topo_run_peer(&tst_topo, "%s", cmd), 0,
+		     "the peer's neighbour table lacks hotsock's MAC");
+}
+
+NET_TEST(dpdk4, peer_arp_cache_learns_our_mac)
+{
+	peer_learns_our_mac(AF_INET);
+}
+
+NET_TEST(dpdk6, peer_neighbour_cache_learns_our_mac)
+{
+	peer_learns_our_mac(AF_INET6);
+}
+
+/* ---- port unreachable ---------------------------------------------- */
+
+struct refused {
+	int family;
+	int err;
+};
+
+FAMILY_TEST(dpdk, a_connected_peer_gets_econnrefused_from_an_unbound_port)
+{
+	struct sockaddr_storage unbound;
+	struct waiter w;
+	struct tst_pair p;
+	pthread_t th;
+	socklen_t len = tst_addr(family, TST_LOCAL, TST_PORT_PEER2, &unbound);
+	char buf[16];
+	ssize_t r;
+
+	tst_pair_open(&p, family, false, false);
+	tst_settimeout(p.fd, 20.0);
+	w.fd = p.fd;
+	cr_assert_ok(pthread_create(&th, NULL, wait_in_recv, &w));
+	cr_assert_ok(connect(p.peer, (struct sockaddr *)&unbound, len));
+	cr_assert_eq(send(p.peer, "x", 1, 0), 1);
+	r = tst_kernel_recv(p.peer, buf, sizeof(buf), 3000, NULL, NULL);
+	cr_assert_eq(r, -1, "the unbound port answered %zd bytes", r);
+	cr_assert_eq(errno, ECONNREFUSED, "peer: %s, expected ECONNREFUSED",
+		     strerror(errno));
+	cr_assert_ok(connect(p.peer, (struct sockaddr *)&p.local, p.len));
+	cr_assert_eq(send(p.peer, "end", 3, 0), 3);
+	pthread_join(th, NULL);
+	cr_assert_eq(w.got, 3);
+	tst_pair_close(&p);
+}
+
+/* ---- membership reports on the wire --------------------------------- */
+
+struct capture {
+	const char *filter;
+	int status;
+	_Atomic bool done;
+};
+
+static void *run_capture(void *arg)
+{
+	struct capture *c = arg;
+
+	c->status =
+		topo_run_peer(&tst_topo,
+			      "timeout 8 tcpdump -i %s -n -c 1 -w /dev/null "
+			      "'%s' 2>/dev/null",
+			      tst_topo.if_peer, c->filter);
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/*
+ * Joins and leaves until tcpdump in the peer namespace has seen a report
+ * (each join sends one), so its start-up time does not matter.
+ */
+static void join_is_reported(int family, const char *filter)
+{
+	struct capture c = { .filter = filter };
+	struct ip_mreqn mr4 = { .imr_ifindex = 0 };
+	struct ipv6_mreq mr6 = { .ipv6mr_interface = 0 };
+	int fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	int level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	const void *mr = family == AF_INET ? (void *)&mr4 : (void *)&mr6;
+	socklen_t len = family == AF_INET ? sizeof(mr4) : sizeof(mr6);
+	pthread_t th;
+
+	inet_pton(AF_INET, "239.1.2.3", &mr4.imr_multiaddr);
+	inet_pton(AF_INET6, "ff15::1:2:3", &mr6.ipv6mr_multiaddr);
+	cr_assert_ok(pthread_create(&th, NULL, run_capture, &c));
+	for (int i = 0; i < 80 && !atomic_load(&c.done); i++) {
+		cr_assert_ok(hsk_setsockopt(
+			fd, level,
+			family == AF_INET ? IP_ADD_MEMBERSHIP : IPV6_JOIN_GROUP,
+			mr, len));
+		tst_sleep_ms(100);
+		cr_assert_ok(hsk_setsockopt(fd, level,
+					    family == AF_INET ?
+						    IP_DROP_MEMBERSHIP :
+						    IPV6_LEAVE_GROUP,
+					    mr, len));
+	}
+	pthread_join(th, NULL);
+	cr_assert_eq(c.status, 0, "tcpdump saw no report (status %d)",
+		     c.status);
+	hsk_close(fd);
+}
+
+NET_TEST(dpdk4, joining_a_group_sends_an_igmpv3_report)
+{
+	join_is_reported(AF_INET, "igmp and igmp[0] == 0x22");
+}
+
+/* MLDv2 reports carry a hop-by-hop header: ICMPv6 type 143 behind it. */
+NET_TEST(dpdk6, joining_a_group_sends_an_mldv2_report)
+{
+	join_is_reported(AF_INET6,
+			 "ip6[6] == 0 and ip6[40] == 58 and ip6[48] == 143");
+}
+
+/* ---- fragments ------------------------------------------------------ */
+
+#define BIG 4000
+
+/*
+ * IPv6 only on net_af_packet: that PMD asks the kernel to reassemble IPv4
+ * (PACKET_FANOUT_FLAG_DEFRAG) and drops what then exceeds an mbuf.
+ */
+NET_TEST(dpdk6, a_datagram_above_the_mtu_arrives_whole_at_hotsock)
+{
+	static char msg[BIG], buf[BIG + 1];
+	struct tst_pair p;
+
+	tst_pair_open(&p, AF_INET6, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_fill(msg, sizeof(msg), 7);
+	tst_peer_send(&p, msg, sizeof(msg));
+	recv_exactly(p.fd, buf, sizeof(buf), sizeof(msg));
+	cr_assert_arr_eq(buf, msg, sizeof(msg));
+	tst_pair_close(&p);
+}
+
+FAMILY_TEST(dpdk,
+	    a_datagram_above_the_mtu_leaves_in_fragments_and_arrives_whole)
+{
+	static char msg[BIG], buf[BIG + 1];
+	struct tst_pair p;
+	struct hsk_stats st;
+
+	tst_pair_open(&p, family, false, false);
+	tst_fill(msg, sizeof(msg), 9);
+	cr_assert_eq(hsk_sendto(p.fd, msg, sizeof(msg), 0,
+				(struct sockaddr *)&p.remote, p.len),
+		     (ssize_t)sizeof(msg));
+	cr_assert_eq(tst_kernel_recv(p.peer, buf, sizeof(buf), 3000, NULL,
+				     NULL),
+		     (ssize_t)sizeof(msg));
+	cr_assert_arr_eq(buf, msg, sizeof(msg));
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.tx_fast_path, 1);
+	tst_pair_close(&p);
+}
+
+/* ---- malformed frames ----------------------------------------------- */
+
+/* The Internet checksum, written independently of lib/net. */
+static uint16_t ref_csum(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *b = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+enum damage { GOOD, IP_LENGTH_BEYOND_FRAME, BAD_UDP_CHECKSUM };
+
+/* An IPv4 UDP frame from the peer to the local socket, damaged as told. */
+static size_t ip4_frame(uint8_t *f, enum damage dmg, const char *payload)
+{
+	size_t plen = strlen(payload);
+	uint8_t *ip = f + 14, *udp = ip + 20;
+	uint16_t tot = (uint16_t)(28 + plen), c;
+	uint32_t sum = IPPROTO_UDP + 8 + (uint32_t)plen;
+
+	memset(f, 0, 14 + 28);
+	memcpy(f, tst_topo.mac_local, 6);
+	memcpy(f + 6, tst_topo.mac_peer, 6);
+	f[12] = 0x08;
+	ip[0] = 0x45;
+	ip[8] = 64;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &tst_topo.ip4_peer, 4);
+	memcpy(ip + 16, &tst_topo.ip4_local, 4);
+	if (dmg == IP_LENGTH_BEYOND_FRAME)
+		tot += 100;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	c = ref_csum(ip, 20, 0);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	udp[0] = TST_PORT_PEER >> 8;
+	udp[1] = TST_PORT_PEER & 0xff;
+	udp[2] = TST_PORT_LOCAL >> 8;
+	udp[3] = TST_PORT_LOCAL & 0xff;
+	udp[5] = (uint8_t)(8 + plen);
+	memcpy(udp + 8, payload, plen);
+	for (int i = 12; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	c = ref_csum(udp, 8 + plen, sum);
+	if (dmg == BAD_UDP_CHECKSUM)
+		c ^= 0x1234;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	return 14 + 28 + plen;
+}
+
+/* Sends @dmg then a good datagram: only the good one may arrive. */
+static void damaged_is_counted_and_dropped(enum damage dmg)
+{
+	struct tst_pair p;
+	struct hsk_stats st;
+	uint8_t f[128];
+	char buf[64];
+	size_t len;
+	int raw;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	tst_peer_send(&p, "hello", 5); /* both sides learn the MACs */
+	recv_exactly(p.fd, buf, sizeof(buf), 5);
+	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IP);
+	len = ip4_frame(f, dmg, "damaged");
+	cr_assert_eq(send(raw, f, len, 0), (ssize_t)len);
+	len = ip4_frame(f, GOOD, "good");
+	cr_assert_eq(send(raw, f, len, 0), (ssize_t)len);
+	recv_exactly(p.fd, buf, sizeof(buf), 4);
+	cr_assert_arr_eq(buf, "good", 4);
+	stats_of(p.fd, &st);
+	if (dmg == BAD_UDP_CHECKSUM)
+		cr_assert_eq(st.rx_drop_checksum, 1);
+	else
+		cr_assert_eq(st.rx_drop_malformed, 1);
+	close(raw);
+	tst_pair_close(&p);
+}
+
+NET_TEST(dpdk4, an_ip_length_beyond_the_frame_is_counted_and_dropped)
+{
+	damaged_is_counted_and_dropped(IP_LENGTH_BEYOND_FRAME);
+}
+
+NET_TEST(dpdk4, a_bad_udp_checksum_is_counted_and_dropped)
+{
+	damaged_is_counted_and_dropped(BAD_UDP_CHECKSUM);
+}
+
+/* ---- choosing ------------------------------------------------------- */
+
+NET_TEST(dpdk4, a_port_that_does_not_exist_fails_the_socket_with_enodev)
+{
+	setenv("HOTSOCK_IFACE", "net_nope0", 1);
+	cr_assert_fail_errno(hsk_socket(AF_INET, SOCK_DGRAM, 0), ENODEV);
+}
