@@ -22,6 +22,9 @@
 #define ICMP_ERR_BURST 50u
 #define ICMP_ERR_PER_S 1000u
 #define MAX_BOUND (1u << 20)
+/* RFC 3376 8.11 and RFC 3810 9.11: a state change is said again once
+ * (robustness 2) within the Unsolicited Report Interval */
+#define UNSOLICITED_REPORT_NS NS_PER_S
 
 static inline size_t alen(int family)
 {
@@ -321,6 +324,18 @@ bool ctrl_ip4_bcast(const struct hsk_ctrl *c, struct in_addr a)
 	       (host && ntohl(a.s_addr) == (net | host));
 }
 
+void ctrl_mc_mac4(struct in_addr group, uint8_t mac[6])
+{
+	uint32_t a = ntohl(group.s_addr);
+
+	mac[0] = 0x01;
+	mac[1] = 0x00;
+	mac[2] = 0x5e;
+	mac[3] = (uint8_t)(a >> 16 & 0x7f);
+	mac[4] = (uint8_t)(a >> 8);
+	mac[5] = (uint8_t)a;
+}
+
 /* The MAC of a multicast or broadcast destination; false for unicast. */
 static bool group_mac(const struct hsk_ctrl *c, int family,
 		      const union hsk_net_addr *dst, uint8_t mac[6])
@@ -333,14 +348,7 @@ static bool group_mac(const struct hsk_ctrl *c, int family,
 		return true;
 	}
 	if (ip4_is_mc(dst->v4)) {
-		uint32_t a = ntohl(dst->v4.s_addr);
-
-		mac[0] = 0x01;
-		mac[1] = 0x00;
-		mac[2] = 0x5e;
-		mac[3] = (uint8_t)(a >> 16 & 0x7f);
-		mac[4] = (uint8_t)(a >> 8);
-		mac[5] = (uint8_t)a;
+		ctrl_mc_mac4(dst->v4, mac);
 		return true;
 	}
 	if (!ctrl_ip4_bcast(c, dst->v4))
@@ -586,6 +594,15 @@ static struct ctrl_group *group_find(const struct hsk_ctrl *c, int family,
 	return NULL;
 }
 
+/* A group kept after its last leave only to repeat that leave is none. */
+static struct ctrl_group *member(const struct hsk_ctrl *c, int family,
+				 const union hsk_net_addr *g)
+{
+	struct ctrl_group *e = group_find(c, family, g);
+
+	return e && e->refs ? e : NULL;
+}
+
 static struct ctrl_group *group_add(struct hsk_ctrl *c, int family,
 				    const union hsk_net_addr *addr)
 {
@@ -603,6 +620,7 @@ static struct ctrl_group *group_add(struct hsk_ctrl *c, int family,
 	g->family = (uint8_t)family;
 	g->refs = 1;
 	g->due = CTRL_NEVER;
+	g->change_due = CTRL_NEVER;
 	return g;
 }
 
@@ -642,9 +660,22 @@ void ctrl_report(struct hsk_ctrl *c, int family, uint8_t rec_type,
 	for (unsigned int i = 0; i < c->ngroups; i++) {
 		const struct ctrl_group *g = &c->groups[i];
 
-		if (g->family == family && (!only || g == only) &&
+		if (g->family == family && (only ? g == only : g->refs > 0) &&
 		    group_reported(g))
 			list[n++] = g;
+	}
+	/* an older querier on the link: speak its version, group by group */
+	if (family == AF_INET &&
+	    (c->now < c->igmp_v1_until || c->now < c->igmp_v2_until)) {
+		for (unsigned int i = 0; i < n; i++)
+			ctrl_igmp_old(c, c->now < c->igmp_v1_until ? 1 : 2,
+				      rec_type, list[i]);
+		return;
+	}
+	if (family == AF_INET6 && c->now < c->mld_v1_until) {
+		for (unsigned int i = 0; i < n; i++)
+			ctrl_mld_v1(c, rec_type, list[i]);
+		return;
 	}
 	/* as many records as fit in one packet, in as many as it takes */
 	per = (unsigned int)((room - ctrl_report_len(family, 0)) /
@@ -674,12 +705,23 @@ void ctrl_query(struct hsk_ctrl *c, int family, const union hsk_net_addr *group,
 		due(c, t);
 		return;
 	}
-	g = group_find(c, family, group);
+	g = member(c, family, group);
 	if (!g)
 		return;
 	if (t < g->due)
 		g->due = t;
 	due(c, t);
+}
+
+/* Reports a change of membership now, and once more soon after. */
+static void state_change(struct hsk_ctrl *c, struct ctrl_group *g,
+			 uint8_t rec_type)
+{
+	ctrl_report(c, g->family, rec_type, g);
+	g->change_type = rec_type;
+	g->change_due =
+		c->now + 1 + ctrl_random_delay(c, UNSOLICITED_REPORT_NS - 1);
+	due(c, g->change_due);
 }
 
 int hsk_ctrl_join(struct hsk_ctrl *c, int family,
@@ -698,7 +740,7 @@ int hsk_ctrl_join(struct hsk_ctrl *c, int family,
 		return -1;
 	}
 	if (g->refs == 1)
-		ctrl_report(c, family, REC_TO_EXCLUDE, g);
+		state_change(c, g, REC_TO_EXCLUDE);
 	return 0;
 }
 
@@ -712,22 +754,22 @@ int hsk_ctrl_leave(struct hsk_ctrl *c, int family,
 		errno = EINVAL;
 		return -1;
 	}
-	g = group_find(c, family, group);
+	g = member(c, family, group);
 	if (!g) {
 		errno = EADDRNOTAVAIL;
 		return -1;
 	}
 	if (--g->refs)
 		return 0;
-	ctrl_report(c, family, REC_TO_INCLUDE, g);
-	*g = c->groups[--c->ngroups];
+	g->due = CTRL_NEVER;
+	state_change(c, g, REC_TO_INCLUDE);
 	return 0;
 }
 
 bool hsk_ctrl_is_member(const struct hsk_ctrl *c, int family,
 			const union hsk_net_addr *group)
 {
-	return group_find(c, family, group) != NULL;
+	return member(c, family, group) != NULL;
 }
 
 static void group_timers(struct hsk_ctrl *c)
@@ -749,6 +791,17 @@ static void group_timers(struct hsk_ctrl *c)
 	for (unsigned int i = 0; i < c->ngroups; i++) {
 		struct ctrl_group *g = &c->groups[i];
 
+		if (g->change_due <= c->now) {
+			g->change_due = CTRL_NEVER;
+			ctrl_report(c, g->family, g->change_type, g);
+			if (!g->refs) {
+				/* the leave is said twice: forget it */
+				*g = c->groups[--c->ngroups];
+				i--;
+				continue;
+			}
+		}
+		due(c, g->change_due);
 		if (g->due > c->now) {
 			due(c, g->due);
 			continue;

@@ -16,7 +16,11 @@
 #define ICMP_PORT_UNREACH 3
 #define ICMP_ECHO 8
 #define IGMP_QUERY 0x11
+#define IGMP_V1_REPORT 0x12
+#define IGMP_V2_REPORT 0x16
+#define IGMP_V2_LEAVE 0x17
 #define IGMP_V3_REPORT 0x22
+#define IGMP_OLD_LEN 8u
 /* ICMP errors quote what fits in the 576 bytes every host takes */
 #define ICMP_ERR_MAX 576u
 /* Internetwork control precedence, as the kernel's ICMP errors and IGMP */
@@ -220,8 +224,11 @@ enum hsk_ctrl_verdict ctrl_igmp_input(struct hsk_ctrl *c,
 	if (m[0] != IGMP_QUERY)
 		return HSK_CTRL_CONSUMED;
 	if (len == 8) {
-		/* IGMPv1 (no time: 10 s) and IGMPv2 queries */
+		/* IGMPv1 (no time: 10 s) and IGMPv2 queries: from now on,
+		 * speak the querier's version (RFC 3376 7.2.1) */
 		max_ds = m[1] ? m[1] : 100;
+		*(m[1] ? &c->igmp_v2_until : &c->igmp_v1_until) =
+			c->now + CTRL_OLDER_QUERIER_NS;
 	} else if (len >= 12 && len >= 12 + 4u * rd16(m + 10)) {
 		max_ds = igmp_max_resp(m[1]);
 	} else {
@@ -250,4 +257,29 @@ void ctrl_igmp_send(struct hsk_ctrl *c, uint8_t rec_type,
 	ctrl_report_body(m, IGMP_V3_REPORT, rec_type, groups, n);
 	inet_csum(m, len);
 	ctrl_send(c, CTRL_IGMP_HDRS + len, &c->st.igmp_out);
+}
+
+void ctrl_igmp_old(struct hsk_ctrl *c, int version, uint8_t rec_type,
+		   const struct ctrl_group *g)
+{
+	struct in_addr dst = g->addr.v4;
+	uint8_t type = version == 1 ? IGMP_V1_REPORT : IGMP_V2_REPORT;
+	uint8_t mac[6], *m;
+
+	if (rec_type == REC_TO_INCLUDE) {
+		if (version == 1)
+			return; /* IGMPv1 has no leave */
+		type = IGMP_V2_LEAVE;
+		dst.s_addr = htonl(0xe0000002u); /* all routers */
+	}
+	/* a report goes to its group (RFC 2236 3) */
+	ctrl_mc_mac4(dst, mac);
+	m = ctrl_eth(c, mac, ETH_P_IPV4_);
+	m = ip4_hdr(c, m, dst, IPPROTO_IGMP_, 1, TOS_CONTROL, igmp_ra,
+		    sizeof(igmp_ra), IGMP_OLD_LEN, true);
+	m[0] = type;
+	m[1] = 0;
+	memcpy(m + 4, &g->addr.v4, 4);
+	inet_csum(m, IGMP_OLD_LEN);
+	ctrl_send(c, CTRL_IGMP_HDRS + IGMP_OLD_LEN, &c->st.igmp_out);
 }

@@ -18,6 +18,7 @@
 #define ND_NS 135
 #define ND_NA 136
 #define MLD_V2_REPORT 143
+#define MLD_V1_LEN 24u
 #define ND_LEN 24u    /* NS and NA without options */
 #define ND_OPT_LEN 8u /* a link-layer address option for Ethernet */
 #define ND_OPT_SLLA 1
@@ -291,8 +292,10 @@ static enum hsk_ctrl_verdict query_input(struct hsk_ctrl *c,
 	union hsk_net_addr group;
 	uint32_t max_ms;
 
-	if (len == ND_LEN) {
-		max_ms = rd16(m + 4); /* MLDv1 */
+	if (len == MLD_V1_LEN) {
+		/* MLDv1: speak it from now on (RFC 3810 8.2.1) */
+		max_ms = rd16(m + 4);
+		c->mld_v1_until = c->now + CTRL_OLDER_QUERIER_NS;
 	} else if (len >= 28 && len >= 28 + 16u * rd16(m + 26)) {
 		max_ms = mld_max_resp(rd16(m + 4));
 	} else {
@@ -359,25 +362,50 @@ void ctrl_unreach6(struct hsk_ctrl *c, const struct ctrl_pkt *p)
 	ctrl_send(c, hdrs + quote, &c->st.unreachables_sent);
 }
 
-void ctrl_mld_send(struct hsk_ctrl *c, uint8_t rec_type,
-		   const struct ctrl_group *const *groups, unsigned int n)
+/* An MLD packet to @dst of @len bytes: returns where the message goes. */
+static uint8_t *mld_begin(struct hsk_ctrl *c, const struct in6_addr *dst,
+			  size_t len)
 {
 	/* hop-by-hop: Router Alert for MLD (RFC 2711), then PadN */
 	static const uint8_t hbh[CTRL_MLD_HDRS - HSK_ETH_HLEN - HSK_IP6_HLEN] = {
 		IPPROTO_ICMPV6_, 0, 5, 2, 0, 0, 1, 0
 	};
+	uint8_t mac[6], *m;
+
+	mc_mac(dst, mac);
+	m = ctrl_eth(c, mac, ETH_P_IPV6_);
+	m = ip6_hdr(m, &c->ll6, dst, IPPROTO_HOPOPTS_, 1, 0, sizeof(hbh) + len);
+	memcpy(m, hbh, sizeof(hbh));
+	return m + sizeof(hbh);
+}
+
+void ctrl_mld_send(struct hsk_ctrl *c, uint8_t rec_type,
+		   const struct ctrl_group *const *groups, unsigned int n)
+{
 	static const struct in6_addr routers = { { { 0xff,
 						     0x02, [15] = 0x16 } } };
 	size_t len = ctrl_report_len(AF_INET6, n);
-	uint8_t mac[6], *m;
+	uint8_t *m = mld_begin(c, &routers, len);
 
-	mc_mac(&routers, mac);
-	m = ctrl_eth(c, mac, ETH_P_IPV6_);
-	m = ip6_hdr(m, &c->ll6, &routers, IPPROTO_HOPOPTS_, 1, 0,
-		    sizeof(hbh) + len);
-	memcpy(m, hbh, sizeof(hbh));
-	m += sizeof(hbh);
 	ctrl_report_body(m, MLD_V2_REPORT, rec_type, groups, n);
 	icmp6_csum(&c->ll6, &routers, m, len);
 	ctrl_send(c, CTRL_MLD_HDRS + len, &c->st.mld_out);
+}
+
+void ctrl_mld_v1(struct hsk_ctrl *c, uint8_t rec_type,
+		 const struct ctrl_group *g)
+{
+	static const struct in6_addr routers = { { { 0xff,
+						     0x02, [15] = 0x02 } } };
+	bool done = rec_type == REC_TO_INCLUDE;
+	/* a report goes to its group, a done to the routers (RFC 2710 3) */
+	const struct in6_addr *dst = done ? &routers : &g->addr.v6;
+	uint8_t *m = mld_begin(c, dst, MLD_V1_LEN);
+
+	m[0] = done ? MLD_V1_DONE : MLD_V1_REPORT;
+	m[1] = 0;
+	memset(m + 4, 0, 4);
+	memcpy(m + 8, &g->addr.v6, 16);
+	icmp6_csum(&c->ll6, dst, m, MLD_V1_LEN);
+	ctrl_send(c, CTRL_MLD_HDRS + MLD_V1_LEN, &c->st.mld_out);
 }

@@ -23,6 +23,9 @@
 
 /* Tries at resolving a neighbour (RFC 1122's and RFC 4861's three). */
 #define CTRL_TRIES 3
+/* How long an older querier is remembered: robustness 2 times the query
+ * interval, 125 s, and a response interval, 10 s (RFC 3376 8.12). */
+#define CTRL_OLDER_QUERIER_NS (260 * 1000000000ull)
 /* Groups a port can be a member of, of both families together. */
 #define CTRL_MAX_GROUPS 64
 #define CTRL_NONE UINT32_MAX
@@ -63,9 +66,11 @@ enum {
 
 struct ctrl_group {
 	union hsk_net_addr addr;
-	uint64_t due; /* an answer to a query is due; CTRL_NEVER: none */
-	uint32_t refs;
+	uint64_t due;	     /* an answer to a query; CTRL_NEVER: none */
+	uint64_t change_due; /* the repeat of a state change */
+	uint32_t refs;	     /* 0: left, kept until the leave is repeated */
 	uint8_t family;
+	uint8_t change_type; /* REC_TO_EXCLUDE (join), REC_TO_INCLUDE */
 };
 
 struct hsk_ctrl {
@@ -74,6 +79,8 @@ struct hsk_ctrl {
 	uint64_t now;		 /* the latest time we were given */
 	uint64_t next_due;	 /* earliest timer: tick is cheap before it */
 	uint64_t general_due[2]; /* answers to general queries, v4 and v6 */
+	/* until when an older querier was heard (RFC 3376 7.2.1, 3810 8.2) */
+	uint64_t igmp_v1_until, igmp_v2_until, mld_v1_until;
 	/* ICMP errors: a token bucket as the kernel's icmp_msgs_per_sec */
 	uint64_t icmp_tokens_at;
 	uint32_t icmp_tokens;
@@ -149,6 +156,8 @@ bool ctrl_icmp_error_allowed(struct hsk_ctrl *c);
 /* A uniformly random delay in [0, @max_ns]. */
 uint64_t ctrl_random_delay(struct hsk_ctrl *c, uint64_t max_ns);
 bool ctrl_has(const struct hsk_ctrl *c, int family);
+/* The Ethernet group of an IPv4 group (RFC 1112 6.4). */
+void ctrl_mc_mac4(struct in_addr group, uint8_t mac[6]);
 /* 255.255.255.255 or our subnet's broadcast address */
 bool ctrl_ip4_bcast(const struct hsk_ctrl *c, struct in_addr a);
 /* Whether @a is our IPv6 address or our link-local one. */
@@ -197,6 +206,9 @@ enum hsk_ctrl_verdict ctrl_igmp_input(struct hsk_ctrl *c,
 void ctrl_unreach4(struct hsk_ctrl *c, const struct ctrl_pkt *p);
 void ctrl_igmp_send(struct hsk_ctrl *c, uint8_t rec_type,
 		    const struct ctrl_group *const *groups, unsigned int n);
+/* IGMPv1 or v2: a report, or a leave (v2) for REC_TO_INCLUDE. */
+void ctrl_igmp_old(struct hsk_ctrl *c, int version, uint8_t rec_type,
+		   const struct ctrl_group *g);
 
 /* IPv6: ctrl_ip6.c */
 enum hsk_ctrl_verdict ctrl_icmp6_input(struct hsk_ctrl *c,
@@ -207,6 +219,9 @@ void ctrl_nd_announce(struct hsk_ctrl *c);
 void ctrl_unreach6(struct hsk_ctrl *c, const struct ctrl_pkt *p);
 void ctrl_mld_send(struct hsk_ctrl *c, uint8_t rec_type,
 		   const struct ctrl_group *const *groups, unsigned int n);
+/* MLDv1: a report, or a done for REC_TO_INCLUDE. */
+void ctrl_mld_v1(struct hsk_ctrl *c, uint8_t rec_type,
+		 const struct ctrl_group *g);
 void ctrl_solicited_node(const struct in6_addr *a, struct in6_addr *group);
 
 #endif

@@ -553,8 +553,12 @@ static size_t held_frame(uint8_t *f, uint8_t seed)
 	return sizeof(cap_udp4);
 }
 
-/* An IGMPv3 query from 198.18.0.254 about @group (0.0.0.0: general). */
-static size_t igmp_query(uint8_t *f, const char *group, uint8_t max_code)
+/*
+ * An IGMPv3 query, or an IGMPv2 one (v1 with @max_code 0) when not @v3,
+ * from 198.18.0.254 about @group (0.0.0.0: general).
+ */
+static size_t igmp_query(uint8_t *f, const char *group, uint8_t max_code,
+			 bool v3)
 {
 	static const uint8_t hdr[] = {
 		0x01, 0x00, 0x5e, 0x00, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x00,
@@ -573,13 +577,15 @@ static size_t igmp_query(uint8_t *f, const char *group, uint8_t max_code)
 	memcpy(m + 4, &g, 4);
 	m[8] = 2;   /* QRV */
 	m[9] = 125; /* QQIC */
+	if (!v3)
+		put_csum(f + IP4 + 2, 24 + 8);
 	fix_inet4(f);
-	return sizeof(hdr) + 12;
+	return sizeof(hdr) + (v3 ? 12 : 8);
 }
 
-/* An MLDv2 query from fe80::1 with @hlim about @group (::: general). */
+/* An MLDv2 (or v1) query from fe80::1 with @hlim about @group (::). */
 static size_t mld_query(uint8_t *f, const char *group, uint16_t max_ms,
-			uint8_t hlim)
+			uint8_t hlim, bool v2)
 {
 	static const uint8_t hdr[] = {
 		0x33, 0x33, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x5e,
@@ -602,8 +608,9 @@ static size_t mld_query(uint8_t *f, const char *group, uint16_t max_ms,
 	memcpy(m + 8, &g, 16);
 	m[24] = 2;
 	m[25] = 125;
+	put_csum(f + IP6 + 4, 8 + (v2 ? 28 : 24));
 	fix_icmp6_at(f, sizeof(hdr));
-	return sizeof(hdr) + 28;
+	return sizeof(hdr) + (v2 ? 28 : 24);
 }
 
 static int next_hop(int family, const char *dst, uint8_t mac[6],
@@ -1257,6 +1264,15 @@ CTRL_TEST(unreachable, is_rate_limited_as_the_kernel)
 
 /* --- IGMP and MLD --- */
 
+#define T1 (T0 + 2 * SEC) /* when the joins at T0 have been repeated */
+
+/* Lets the repeats of the joins made at T0 go out, and forgets them. */
+static void settle(void)
+{
+	hsk_ctrl_tick(ctrl, T1);
+	out.n = 0;
+}
+
 CTRL_TEST(igmp, first_join_is_reported_as_the_kernel_does)
 {
 	union hsk_net_addr g = a4("239.1.2.3");
@@ -1349,14 +1365,14 @@ CTRL_TEST(igmp, general_query_is_answered_within_its_time)
 {
 	union hsk_net_addr g1 = a4("239.1.2.3"), g2 = a4("239.1.2.4");
 	uint8_t q[64];
-	size_t n = igmp_query(q, "0.0.0.0", 100); /* 10 s */
+	size_t n = igmp_query(q, "0.0.0.0", 100, true); /* 10 s */
 	const uint8_t *m;
 
 	hsk_ctrl_join(ctrl, AF_INET, &g1, T0);
 	hsk_ctrl_join(ctrl, AF_INET, &g2, T0);
-	out.n = 0;
-	cr_assert_eq(feed(q, n, T0), HSK_CTRL_CONSUMED);
-	hsk_ctrl_tick(ctrl, T0 + 10 * SEC);
+	settle();
+	cr_assert_eq(feed(q, n, T1), HSK_CTRL_CONSUMED);
+	hsk_ctrl_tick(ctrl, T1 + 10 * SEC);
 	cr_assert_eq(out.n, 1);
 	assert_ip4_ok(out.f[0]);
 	m = out.f[0] + ICMP4 + 4;
@@ -1366,7 +1382,7 @@ CTRL_TEST(igmp, general_query_is_answered_within_its_time)
 	cr_assert_eq(m[16], 2, "MODE_IS_EXCLUDE");
 	cr_assert_arr_eq(m + 12, &g1.v4, 4);
 	cr_assert_arr_eq(m + 20, &g2.v4, 4);
-	hsk_ctrl_tick(ctrl, T0 + 20 * SEC);
+	hsk_ctrl_tick(ctrl, T1 + 20 * SEC);
 	cr_assert_eq(out.n, 1, "answered twice");
 }
 
@@ -1374,12 +1390,12 @@ CTRL_TEST(igmp, query_for_a_group_not_joined_is_not_answered)
 {
 	union hsk_net_addr g1 = a4("239.1.2.3");
 	uint8_t q[64];
-	size_t n = igmp_query(q, "239.9.9.9", 10);
+	size_t n = igmp_query(q, "239.9.9.9", 10, true);
 
 	hsk_ctrl_join(ctrl, AF_INET, &g1, T0);
-	out.n = 0;
-	cr_assert_eq(feed(q, n, T0), HSK_CTRL_CONSUMED);
-	hsk_ctrl_tick(ctrl, T0 + 2 * SEC);
+	settle();
+	cr_assert_eq(feed(q, n, T1), HSK_CTRL_CONSUMED);
+	hsk_ctrl_tick(ctrl, T1 + 2 * SEC);
 	cr_assert_eq(out.n, 0);
 }
 
@@ -1387,13 +1403,13 @@ CTRL_TEST(igmp, group_query_is_answered_for_that_group)
 {
 	union hsk_net_addr g1 = a4("239.1.2.3"), g2 = a4("239.1.2.4");
 	uint8_t q[64];
-	size_t n = igmp_query(q, "239.1.2.4", 10);
+	size_t n = igmp_query(q, "239.1.2.4", 10, true);
 
 	hsk_ctrl_join(ctrl, AF_INET, &g1, T0);
 	hsk_ctrl_join(ctrl, AF_INET, &g2, T0);
-	out.n = 0;
-	feed(q, n, T0);
-	hsk_ctrl_tick(ctrl, T0 + SEC);
+	settle();
+	feed(q, n, T1);
+	hsk_ctrl_tick(ctrl, T1 + SEC);
 	cr_assert_eq(out.n, 1);
 	cr_assert_eq(out.f[0][ICMP4 + 4 + 7], 1, "one record");
 	cr_assert_arr_eq(out.f[0] + ICMP4 + 4 + 12, &g2.v4, 4);
@@ -1403,13 +1419,13 @@ CTRL_TEST(mld, general_query_is_answered_with_every_group)
 {
 	union hsk_net_addr g = a6("ff15::1:2"), sn = a6("ff02::1:ff00:1");
 	uint8_t q[128];
-	size_t n = mld_query(q, "::", 1000, 1);
+	size_t n = mld_query(q, "::", 1000, 1, true);
 	const uint8_t *m;
 
 	hsk_ctrl_join(ctrl, AF_INET6, &g, T0);
-	out.n = 0;
-	cr_assert_eq(feed(q, n, T0), HSK_CTRL_CONSUMED);
-	hsk_ctrl_tick(ctrl, T0 + SEC);
+	settle();
+	cr_assert_eq(feed(q, n, T1), HSK_CTRL_CONSUMED);
+	hsk_ctrl_tick(ctrl, T1 + SEC);
 	cr_assert_eq(out.n, 1);
 	assert_icmp6_ok_at(out.f[0], ICMP6 + 8);
 	m = out.f[0] + ICMP6 + 8;
@@ -1422,7 +1438,7 @@ CTRL_TEST(mld, general_query_is_answered_with_every_group)
 CTRL_TEST(mld, report_larger_than_the_mtu_is_split)
 {
 	uint8_t q[128];
-	size_t n = mld_query(q, "::", 1000, 1);
+	size_t n = mld_query(q, "::", 1000, 1, true);
 	unsigned int records = 0, joined = 0;
 
 	cfg.mtu = 1280;
@@ -1435,9 +1451,9 @@ CTRL_TEST(mld, report_larger_than_the_mtu_is_split)
 			break;
 		joined++;
 	}
-	out.n = 0;
-	feed(q, n, T0);
-	hsk_ctrl_tick(ctrl, T0 + SEC);
+	settle();
+	feed(q, n, T1);
+	hsk_ctrl_tick(ctrl, T1 + SEC);
 	cr_assert_gt(out.n, 1, "%u groups in one report", joined + 1);
 	for (unsigned int i = 0; i < out.n; i++) {
 		cr_assert_leq(out.len[i], 14 + 1280);
@@ -1447,10 +1463,130 @@ CTRL_TEST(mld, report_larger_than_the_mtu_is_split)
 	cr_assert_eq(records, joined + 1, "with the solicited-node group");
 }
 
+CTRL_TEST(igmp, join_is_said_again_within_a_second)
+{
+	union hsk_net_addr g = a4("239.1.2.3");
+
+	hsk_ctrl_join(ctrl, AF_INET, &g, T0);
+	hsk_ctrl_tick(ctrl, T0 + SEC);
+	cr_assert_eq(out.n, 2);
+	assert_sent_ip4(1, cap_igmp_join, sizeof(cap_igmp_join));
+	hsk_ctrl_tick(ctrl, T0 + 100 * SEC);
+	cr_assert_eq(out.n, 2, "said a third time");
+}
+
+CTRL_TEST(igmp, leave_is_said_twice_and_membership_ends_at_once)
+{
+	union hsk_net_addr g = a4("239.1.2.3");
+
+	hsk_ctrl_join(ctrl, AF_INET, &g, T0);
+	settle();
+	cr_assert_eq(hsk_ctrl_leave(ctrl, AF_INET, &g, T1), 0);
+	cr_assert_not(hsk_ctrl_is_member(ctrl, AF_INET, &g));
+	errno = 0;
+	cr_assert_eq(hsk_ctrl_leave(ctrl, AF_INET, &g, T1), -1);
+	cr_assert_eq(errno, EADDRNOTAVAIL);
+	hsk_ctrl_tick(ctrl, T1 + SEC);
+	cr_assert_eq(out.n, 2);
+	for (unsigned int i = 0; i < 2; i++)
+		cr_assert_eq(out.f[i][ICMP4 + 4 + 8], 3, "CHANGE_TO_INCLUDE");
+	hsk_ctrl_tick(ctrl, T1 + 100 * SEC);
+	cr_assert_eq(out.n, 2, "said a third time");
+}
+
+CTRL_TEST(igmp, after_an_igmpv2_query_reports_and_leaves_are_igmpv2)
+{
+	union hsk_net_addr g = a4("239.1.2.3");
+	uint8_t q[64];
+	size_t n = igmp_query(q, "0.0.0.0", 10, false);
+	const uint8_t *f;
+
+	hsk_ctrl_join(ctrl, AF_INET, &g, T0);
+	settle();
+	cr_assert_eq(feed(q, n, T1), HSK_CTRL_CONSUMED);
+	hsk_ctrl_tick(ctrl, T1 + SEC);
+	cr_assert_eq(out.n, 1);
+	f = out.f[0];
+	cr_assert_eq(out.len[0], 14 + 24 + 8);
+	cr_assert_arr_eq(f, "\x01\x00\x5e\x01\x02\x03", 6, "to the group");
+	cr_assert_arr_eq(f + IP4 + 16, &g.v4, 4, "to the group");
+	cr_assert_eq(f[IP4 + 8], 1, "TTL");
+	cr_assert_eq(f[IP4 + 20], 0x94, "router alert");
+	cr_assert_eq(f[ICMP4 + 4], 0x16, "IGMPv2 report");
+	cr_assert_arr_eq(f + ICMP4 + 8, &g.v4, 4);
+	assert_ip4_ok(f);
+	hsk_ctrl_leave(ctrl, AF_INET, &g, T1 + SEC);
+	cr_assert_eq(out.n, 2);
+	f = out.f[1];
+	cr_assert_arr_eq(f + IP4 + 16, "\xe0\x00\x00\x02", 4, "all routers");
+	cr_assert_eq(f[ICMP4 + 4], 0x17, "IGMPv2 leave");
+	cr_assert_arr_eq(f + ICMP4 + 8, &g.v4, 4);
+	assert_ip4_ok(f);
+}
+
+CTRL_TEST(igmp, after_an_igmpv1_query_leaves_are_silent)
+{
+	union hsk_net_addr g = a4("239.1.2.3");
+	uint8_t q[64];
+	size_t n = igmp_query(q, "0.0.0.0", 0, false);
+
+	hsk_ctrl_join(ctrl, AF_INET, &g, T0);
+	settle();
+	feed(q, n, T1);
+	hsk_ctrl_tick(ctrl, T1 + 10 * SEC);
+	cr_assert_eq(out.n, 1);
+	cr_assert_eq(out.f[0][ICMP4 + 4], 0x12, "IGMPv1 report");
+	hsk_ctrl_leave(ctrl, AF_INET, &g, T1 + 10 * SEC);
+	hsk_ctrl_tick(ctrl, T1 + 20 * SEC);
+	cr_assert_eq(out.n, 1);
+}
+
+CTRL_TEST(igmp, igmpv3_resumes_when_the_older_querier_is_gone)
+{
+	union hsk_net_addr g = a4("239.1.2.3");
+	uint8_t q[64];
+	size_t n = igmp_query(q, "0.0.0.0", 10, false);
+	uint64_t later = T0 + 261 * SEC; /* 2 x 125 s + 10 s */
+
+	feed(q, n, T0);
+	cr_assert_eq(hsk_ctrl_join(ctrl, AF_INET, &g, later), 0);
+	assert_sent(0, cap_igmp_join, sizeof(cap_igmp_join), 0, 0);
+}
+
+CTRL_TEST(mld, after_an_mldv1_query_reports_and_dones_are_mldv1)
+{
+	union hsk_net_addr g = a6("ff15::1:2");
+	struct in6_addr routers;
+	uint8_t q[128];
+	size_t n = mld_query(q, "::", 1000, 1, false);
+	const uint8_t *f;
+
+	in6("ff02::2", &routers);
+	hsk_ctrl_join(ctrl, AF_INET6, &g, T0);
+	settle();
+	cr_assert_eq(feed(q, n, T1), HSK_CTRL_CONSUMED);
+	hsk_ctrl_tick(ctrl, T1 + SEC);
+	cr_assert_eq(out.n, 2, "a report for each group");
+	f = out.f[1];
+	cr_assert_eq(out.len[1], 14 + 40 + 8 + 24);
+	cr_assert_arr_eq(f, "\x33\x33\x00\x01\x00\x02", 6, "to the group");
+	cr_assert_arr_eq(f + IP6 + 24, &g.v6, 16, "to the group");
+	cr_assert_eq(f[IP6 + 7], 1, "hop limit");
+	cr_assert_eq(f[ICMP6 + 8], 131, "MLDv1 report");
+	cr_assert_arr_eq(f + ICMP6 + 16, &g.v6, 16);
+	assert_icmp6_ok_at(f, ICMP6 + 8);
+	hsk_ctrl_leave(ctrl, AF_INET6, &g, T1 + SEC);
+	cr_assert_eq(out.n, 3);
+	f = out.f[2];
+	cr_assert_arr_eq(f + IP6 + 24, &routers, 16, "all routers");
+	cr_assert_eq(f[ICMP6 + 8], 132, "MLDv1 done");
+	assert_icmp6_ok_at(f, ICMP6 + 8);
+}
+
 CTRL_TEST(mld, query_with_hop_limit_above_1_is_ignored)
 {
 	uint8_t q[128];
-	size_t n = mld_query(q, "::", 1000, 255);
+	size_t n = mld_query(q, "::", 1000, 255, true);
 
 	cr_assert_eq(feed(q, n, T0), HSK_CTRL_DROP);
 	hsk_ctrl_tick(ctrl, T0 + SEC);
