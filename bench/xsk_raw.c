@@ -37,7 +37,7 @@ struct xsk_raw {
 	struct xsk_ring_cons cq, rx;
 	void *area;
 	int fd;
-	uint32_t outstanding; /* TX frames not completed */
+	uint32_t outstanding;	/* TX frames not completed */
 	uint64_t kicks, stalls; /* sendto()s; those the kernel cut short */
 };
 
@@ -118,8 +118,8 @@ int xsk_raw_fd(const struct xsk_raw *x)
 
 unsigned int xsk_raw_rx_burst(struct xsk_raw *x)
 {
-	uint32_t idx_rx, idx_fq, n = xsk_ring_cons__peek(&x->rx, BATCH,
-							  &idx_rx);
+	uint32_t idx_rx, idx_fq,
+		n = xsk_ring_cons__peek(&x->rx, BATCH, &idx_rx);
 
 	if (!n) {
 		/* Asleep with an empty ring: the kernel wants a nudge. */
@@ -156,7 +156,7 @@ void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len)
 		memcpy((char *)x->area + (size_t)i * FRAME_SIZE, frame, len);
 }
 
-unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len)
+unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len, unsigned int max)
 {
 	uint32_t idx = 0, done, n, cons, pending, taken;
 
@@ -164,6 +164,8 @@ unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len)
 	xsk_ring_cons__release(&x->cq, done);
 	x->outstanding -= done;
 	n = RING - x->outstanding < BATCH ? RING - x->outstanding : BATCH;
+	if (n > max)
+		n = max;
 	if (n)
 		n = xsk_ring_prod__reserve(&x->tx, n, &idx);
 	for (uint32_t i = 0; i < n; i++) {

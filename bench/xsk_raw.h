@@ -23,9 +23,10 @@ uint64_t xsk_raw_rx_dropped(const struct xsk_raw *x);
 
 /* Writes @frame into every UMEM frame, once, before sending. */
 void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len);
-/* Queues up to one batch of the prepared frame and kicks the kernel;
- * returns how many were queued. */
-unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len);
+/* Queues up to one batch (at most @max) of the prepared frame and kicks
+ * the kernel; returns how many were queued. */
+unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len,
+			      unsigned int max);
 /* sendto() kicks so far, and those after which the kernel had taken fewer
  * descriptors than it could: the device refused a frame (dropped it, as
  * veth does when its peer's ring is full, or had its queue stopped). */

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bench.h - what the workloads of hotsock-bench share: the run's
+ * configuration, the topology helpers (addresses, frames, NAPI placement),
+ * time, figures with their spread over the reps, the progress line and
+ * the JSON and plot outputs.
+ */
+#ifndef HSK_BENCH_H
+#define HSK_BENCH_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "topology.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BATCH_MAX 256
+#define MAX_PAYLOAD 65507
+#define MTU 1500 /* the veth pair's */
+#define ETH_HLEN_ 14
+#define XSK_SRC_PORT 19999 /* the xsk source's UDP source port */
+#define DETACH_TIMEOUT 2.0 /* s: for an interface to lose its XDP program */
+#define MAX_BACKENDS 4
+
+/* Workloads, in the order a run takes them. */
+enum workload { WL_RECEIVE, WL_TRANSMIT, WL_PINGPONG, WL_INSNS, WL_COUNT };
+
+extern const char *const workload_names[WL_COUNT];
+
+struct config {
+	double duration;
+	size_t size;
+	int family;
+	unsigned int reps;
+	unsigned int batch;
+	const char *json;
+	const char *plot_dir; /* PNGs: next to the JSON, or --plot DIR */
+	int pin;
+	const char *backends[MAX_BACKENDS]; /* --backend, or none */
+	unsigned int n_backends;
+	int source;	 /* enum source_kind, or -1: xsk when it works */
+	int napi_inline; /* --napi inline: leave veth's receive work alone */
+	char *only;	 /* --contenders, or NULL: all */
+	unsigned int workloads;	    /* 1 << enum workload */
+	unsigned int count;	    /* insns: datagrams per measured loop */
+	const char *valgrind;	    /* insns: the valgrind binary */
+	const char *keep_callgrind; /* insns: keep callgrind.out.* here */
+	int rx_cpu, tx_cpu;	    /* -1: not pinned */
+	int af_xdp;		    /* af_xdp can serve on hsk0 */
+};
+
+extern volatile sig_atomic_t g_stop;
+extern volatile sig_atomic_t g_alarm;
+
+void on_signal(int sig);
+double now(void);
+void pin_self(int cpu);
+void choose_cpus(int pin, int *rx_cpu, int *tx_cpu);
+int parse_double(const char *s, double lo, double hi, double *out);
+int parse_uint(const char *s, unsigned long lo, unsigned long hi,
+	       unsigned long *out);
+
+/* Is contender @key among --contenders (or are all wanted)? */
+int wanted(const struct config *cfg, const char *key);
+
+/* Can af_xdp serve a UDP socket on hsk0? 1 yes, 0 no (*why says why). */
+int probe_af_xdp(struct hsk_topo *t, const struct config *cfg, char *why,
+		 size_t why_len);
+
+/* @local: hsk0's address (else hsk1's), in @family 4 or 6. */
+void fill_addr(const struct hsk_topo *t, int family, int local, int port,
+	       struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * An Ethernet/IP/UDP frame with both checksums, from hsk1 to hsk0
+ * (@from_peer) or from hsk0 to hsk1: UDP @sport -> @dport, @size bytes of
+ * 0xa5. Return: its length.
+ */
+uint32_t build_frame(unsigned char *f, const struct hsk_topo *t, int family,
+		     int from_peer, int sport, int dport, size_t size);
+
+/* Permanent neighbour entries both ways, so that a receiver that takes
+ * every frame (ARP included) never starves a sender of its neighbour. */
+int static_neighbours(struct hsk_topo *t);
+
+/* Wait (bounded) until @ifindex has no XDP program in the calling thread's
+ * namespace. Return: 0, or -1 (still attached). */
+int wait_xdp_detached(int ifindex);
+
+/* Where an interface's kernel receive work runs (see common.c). */
+struct napi_setup {
+	int pid; /* the NAPI thread, or -1 */
+	unsigned int id;
+	int peer; /* hsk1's, else hsk0's */
+};
+
+int setup_napi(struct hsk_topo *t, int peer, int cpu, struct napi_setup *n,
+	       char *why, size_t why_len);
+/* Back to veth's default: the receive work inline, in the sender's calls. */
+void napi_inline(struct hsk_topo *t, struct napi_setup *n);
+int napi_thread_alive(const struct hsk_topo *t, const struct napi_setup *n);
+
+/* Median, min and max of @n values (sorted in place). */
+struct spread {
+	double med, min, max;
+};
+
+struct spread spread_of(double *v, unsigned int n);
+double median(double *v, unsigned int n);
+
+/* The live progress line: rewritten in place on a terminal (stderr), one
+ * line per step otherwise. */
+void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void progress_done(void);
+
+/*
+ * JSON: main writes `"workload": ` and the workload its value (an object).
+ * json_str() writes @s as a JSON string (quotes and control bytes
+ * escaped).
+ */
+void json_str(FILE *f, const char *s);
+
+/*
+ * A bar chart of @n rows (label, median, min, max) as a PNG, through
+ * gnuplot. Return: 0, or -1 (gnuplot missing or failed: *why says).
+ */
+struct plot_row {
+	const char *label;
+	double med, min, max;
+};
+
+int plot_bars(const char *png, const char *title, const char *ylabel,
+	      const struct plot_row *rows, unsigned int n, int log_y, char *why,
+	      size_t why_len);
+
+/* Grouped bars: @n rows, each with @k values (e.g. latency percentiles). */
+int plot_groups(const char *png, const char *title, const char *ylabel,
+		const char *const *labels, unsigned int n,
+		const char *const *series, unsigned int k, const double *v,
+		char *why, size_t why_len);
+
+#define container_of(p, type, member) \
+	((type *)((char *)(p)-offsetof(type, member)))
+
+/*
+ * One contender of the receive or the transmit workload, by its key
+ * (and backend, for hotsock), on its own: what the instruction counts
+ * measure. rx_once() and tx_once() are one call of the contender's loop:
+ * datagrams received or sent (tx_once: at most @max), or -1 with errno.
+ */
+struct receiver;
+struct txer;
+
+struct receiver *rx_open(const char *key, const char *backend,
+			 struct hsk_topo *t, const struct config *cfg, int port,
+			 char *backend_out, size_t backend_len);
+int rx_once(struct receiver *r);
+void rx_close(struct receiver *r);
+struct txer *tx_open(const char *key, const char *backend, struct hsk_topo *t,
+		     const struct config *cfg, int port, char *backend_out,
+		     size_t backend_len);
+int tx_once(struct txer *s, unsigned int max);
+void tx_close(struct txer *s);
+
+/* The workloads. Each prints its table, and writes its JSON section to
+ * @json when not NULL. Return: 0, or 1 when a contender failed. */
+int workload_receive(struct hsk_topo *t, struct config *cfg, FILE *json);
+int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json);
+int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json);
+int workload_insns(struct config *cfg, const char *self, FILE *json);
+
+/* The instruction counting child (run under valgrind): `--insns-child
+ * KEY`. Return: the exit status. */
+int insns_child(const char *key, const struct config *cfg);
+
+#endif

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The transmit workload: the contenders send UDP datagrams from hsk0 as
+ * fast as they can; in the peer namespace a raw XSK on hsk1 (libxdp's
+ * program takes every frame) counts what arrives. Contenders:
+ *
+ *   hotsock hsk_sendto     one datagram per call
+ *   hotsock hsk_sendmmsg   --batch datagrams per call
+ *   hotsock hsk_send_zc    --batch lent buffers (hsk_buf_alloc), filled
+ *                          and sent
+ *   raw xsk                the bare libxdp TX ring on hsk0 queue 0, one
+ *                          prebuilt frame (xsk_raw.c)
+ *   kernel sendto          sendto(2)
+ *   kernel sendmmsg        sendmmsg(2), --batch per call
+ *
+ * the hotsock ones once per backend. Every send is non-blocking
+ * (MSG_DONTWAIT): a call refused for lack of room (EAGAIN, ENOBUFS) is
+ * counted and the loop goes on. hsk1's receive work runs in a NAPI
+ * thread pinned to the counter's CPU (unless --napi inline), so the
+ * sender's CPU pays for sending only. Every figure is what arrived at the
+ * counter, per second, with what the contender handed over in the same
+ * window: a counter that got less than 95% of it was the bottleneck (or
+ * veth's ring dropped).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "hotsock.h"
+#ifdef HSK_BENCH_XSK
+#include "xsk_raw.h"
+#endif
+
+#define TX_PORT 22000
+#define TX_SRC_PORT 22999
+#define TX_WARMUP 0.2		  /* s */
+#define COUNTER_START_TIMEOUT 3.0 /* s */
+#define DELIVERED_BOUND 0.95 /* counted / sent from which the sender bounds */
+
+enum tx_how {
+	TX_HSK_SENDTO,
+	TX_HSK_SENDMMSG,
+	TX_HSK_SEND_ZC,
+	TX_RAW_XSK,
+	TX_KERN_SENDTO,
+	TX_KERN_SENDMMSG
+};
+
+struct tx_contender {
+	const char *name, *key;
+	enum tx_how how;
+	int hotsock;
+	const char *backend;
+};
+
+static const struct tx_contender hsk_tx[] = {
+	{ "hotsock hsk_sendto", "hsk_sendto", TX_HSK_SENDTO, 1, NULL },
+	{ "hotsock hsk_sendmmsg", "hsk_sendmmsg", TX_HSK_SENDMMSG, 1, NULL },
+	{ "hotsock hsk_send_zc", "hsk_send_zc", TX_HSK_SEND_ZC, 1, NULL },
+};
+
+static const struct tx_contender other_tx[] = {
+	{ "raw xsk", "raw_xsk", TX_RAW_XSK, 0, NULL },
+	{ "kernel sendto", "sendto", TX_KERN_SENDTO, 0, NULL },
+	{ "kernel sendmmsg", "sendmmsg", TX_KERN_SENDMMSG, 0, NULL },
+};
+
+#define TX_MAX (MAX_BACKENDS * ARRAY_SIZE(hsk_tx) + ARRAY_SIZE(other_tx))
+
+struct tx_run {
+	int ok;
+	char err[128];
+	uint64_t sent, counted, refused; /* refused: ENOBUFS/EAGAIN calls */
+	uint64_t calls;
+	double secs;
+};
+
+/* The peer's counter: a thread in the peer namespace. */
+struct counter {
+	struct hsk_topo *topo;
+	int cpu;
+	atomic_int ready; /* 1 counting, -1 failed */
+	atomic_int stop;
+	atomic_uint_least64_t count;
+	int err;
+};
+
+static void *counter_main(void *arg)
+{
+	struct counter *k = arg;
+#ifdef HSK_BENCH_XSK
+	struct xsk_raw *x;
+
+	pin_self(k->cpu);
+	if (topo_enter_peer(k->topo) < 0) {
+		k->err = errno;
+		atomic_store(&k->ready, -1);
+		return NULL;
+	}
+	x = xsk_raw_open(k->topo->if_peer, true);
+	if (!x) {
+		k->err = errno;
+		atomic_store(&k->ready, -1);
+		return NULL;
+	}
+	atomic_store(&k->ready, 1);
+	while (!atomic_load_explicit(&k->stop, memory_order_relaxed) &&
+	       !g_stop) {
+		unsigned int n = xsk_raw_rx_burst(x);
+
+		if (n) {
+			atomic_fetch_add_explicit(&k->count, n,
+						  memory_order_relaxed);
+		} else {
+			struct pollfd p = { xsk_raw_fd(x), POLLIN, 0 };
+
+			(void)poll(&p, 1, 100);
+		}
+	}
+	xsk_raw_close(x);
+#else
+	k->err = ENOTSUP;
+	atomic_store(&k->ready, -1);
+#endif
+	return NULL;
+}
+
+struct txer {
+	const struct tx_contender *c;
+	int fd;
+	unsigned int batch;
+	size_t size;
+	unsigned char *payload;
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
+	struct mmsghdr msgs[BATCH_MAX];
+	struct iovec iov;
+	struct hsk_buf bufs[BATCH_MAX];
+	unsigned int held; /* zc: lent and not yet sent */
+#ifdef HSK_BENCH_XSK
+	struct xsk_raw *xsk;
+	uint32_t frame_len;
+#endif
+};
+
+/* One send call of the contender's kind: datagrams handed over, or -1. */
+static int send_once(struct txer *s)
+{
+	unsigned int i;
+	int n;
+
+	switch (s->c->how) {
+	case TX_HSK_SENDTO:
+		return hsk_sendto(s->fd, s->payload, s->size, MSG_DONTWAIT,
+				  (struct sockaddr *)&s->dst, s->dstlen) < 0 ?
+			       -1 :
+			       1;
+	case TX_KERN_SENDTO:
+		return sendto(s->fd, s->payload, s->size, MSG_DONTWAIT,
+			      (struct sockaddr *)&s->dst, s->dstlen) < 0 ?
+			       -1 :
+			       1;
+	case TX_HSK_SENDMMSG:
+		return hsk_sendmmsg(s->fd, s->msgs, s->batch, MSG_DONTWAIT);
+	case TX_KERN_SENDMMSG:
+		return sendmmsg(s->fd, s->msgs, s->batch, MSG_DONTWAIT);
+	case TX_HSK_SEND_ZC:
+		if (s->held < s->batch) {
+			n = hsk_buf_alloc(s->fd, s->bufs + s->held,
+					  s->batch - s->held);
+			if (n < 0)
+				return -1;
+			for (i = s->held; i < s->held + (unsigned int)n; i++) {
+				memcpy(s->bufs[i].data, s->payload, s->size);
+				s->bufs[i].len = (uint32_t)s->size;
+			}
+			s->held += (unsigned int)n;
+		}
+		n = hsk_send_zc(s->fd, s->bufs, s->held,
+				(struct sockaddr *)&s->dst, s->dstlen,
+				MSG_DONTWAIT);
+		if (n > 0) {
+			/* What was not sent moves to the front. */
+			memmove(s->bufs, s->bufs + n,
+				(s->held - (unsigned int)n) *
+					sizeof(s->bufs[0]));
+			s->held -= (unsigned int)n;
+		}
+		return n;
+	case TX_RAW_XSK:
+#ifdef HSK_BENCH_XSK
+		return (int)xsk_raw_tx_burst(s->xsk, s->frame_len, s->batch);
+#else
+		break;
+#endif
+	}
+	errno = ENOTSUP;
+	return -1;
+}
+
+static int open_txer(struct txer *s, struct hsk_topo *t,
+		     const struct config *cfg, int port, char *backend,
+		     size_t backend_len)
+{
+	int domain = cfg->family == 6 ? AF_INET6 : AF_INET;
+	int sndbuf = 4 << 20;
+	struct sockaddr_storage src;
+	socklen_t srclen;
+	unsigned int i;
+
+	fill_addr(t, cfg->family, 0, port, &s->dst, &s->dstlen);
+	fill_addr(t, cfg->family, 1, TX_SRC_PORT, &src, &srclen);
+	s->payload = malloc(s->size ? s->size : 1);
+	if (!s->payload)
+		return -1;
+	memset(s->payload, 0xa5, s->size ? s->size : 1);
+	s->iov.iov_base = s->payload;
+	s->iov.iov_len = s->size;
+	memset(s->msgs, 0, sizeof(s->msgs));
+	for (i = 0; i < s->batch; i++) {
+		s->msgs[i].msg_hdr.msg_name = &s->dst;
+		s->msgs[i].msg_hdr.msg_namelen = s->dstlen;
+		s->msgs[i].msg_hdr.msg_iov = &s->iov;
+		s->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	if (s->c->how == TX_RAW_XSK) {
+#ifdef HSK_BENCH_XSK
+		unsigned char frame[ETH_HLEN_ + MTU];
+
+		snprintf(backend, backend_len, "libxdp");
+		s->xsk = xsk_raw_open(t->if_local, false);
+		if (!s->xsk)
+			return -1;
+		s->frame_len = build_frame(frame, t, cfg->family, 0,
+					   TX_SRC_PORT, port, cfg->size);
+		xsk_raw_tx_prepare(s->xsk, frame, s->frame_len);
+		return 0;
+#else
+		errno = ENOTSUP;
+		return -1;
+#endif
+	}
+	if (s->c->hotsock) {
+		HSK_OPTS(o, .backend = s->c->backend, .strict = 1);
+		const char *name;
+
+		if (s->c->backend && hsk_init(&o) < 0)
+			return -1;
+		s->fd = hsk_socket(domain, SOCK_DGRAM, 0);
+		if (s->fd < 0)
+			return -1;
+		(void)hsk_setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				     sizeof(sndbuf));
+		if (hsk_bind(s->fd, (struct sockaddr *)&src, srclen) < 0 ||
+		    hsk_settimeout(s->fd, 0.1) < 0)
+			return -1;
+		name = hsk_backend_name(s->fd);
+		snprintf(backend, backend_len, "%s", name ? name : "?");
+		return 0;
+	}
+	snprintf(backend, backend_len, "-");
+	s->fd = socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return -1;
+	(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	return bind(s->fd, (struct sockaddr *)&src, srclen);
+}
+
+static void close_txer(struct txer *s)
+{
+#ifdef HSK_BENCH_XSK
+	xsk_raw_close(s->xsk);
+	s->xsk = NULL;
+#endif
+	if (s->fd >= 0) {
+		if (s->c->hotsock) {
+			if (s->held)
+				hsk_buf_release(s->fd, s->bufs, s->held);
+			hsk_close(s->fd);
+		} else {
+			close(s->fd);
+		}
+	}
+	s->fd = -1;
+	free(s->payload);
+	s->payload = NULL;
+}
+
+static void tx_fail(struct tx_run *run, const char *what)
+{
+	snprintf(run->err, sizeof(run->err), "%s: %s", what, strerror(errno));
+	run->ok = 0;
+}
+
+/* Send for a while; return 0, or -1 with errno (a real error). */
+static int send_for(struct txer *s, double secs, struct tx_run *run)
+{
+	double deadline = now() + secs;
+	unsigned int iter = 0;
+	int n;
+
+	while (!g_stop) {
+		n = send_once(s);
+		if (run)
+			run->calls++;
+		if (n > 0) {
+			if (run)
+				run->sent += (unsigned int)n;
+		} else if (n < 0 && errno != EAGAIN && errno != ENOBUFS &&
+			   errno != EINTR && errno != ETIMEDOUT &&
+			   errno != ECONNREFUSED) {
+			return -1;
+		} else if (run) {
+			run->refused++;
+		}
+		if ((++iter & 15) == 0 && now() >= deadline)
+			break;
+	}
+	return 0;
+}
+
+static void tx_run_one(const struct tx_contender *c, struct hsk_topo *t,
+		       const struct config *cfg, struct counter *k, int port,
+		       char *backend, size_t backend_len, struct tx_run *run)
+{
+	struct txer s;
+	uint64_t c0;
+	double t0;
+
+	memset(run, 0, sizeof(*run));
+	run->ok = 1;
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.fd = -1;
+	s.size = cfg->size;
+	s.batch = c->how == TX_HSK_SENDTO || c->how == TX_KERN_SENDTO ?
+			  1 :
+			  cfg->batch;
+	pin_self(cfg->rx_cpu);
+	if (open_txer(&s, t, cfg, port, backend, backend_len) < 0) {
+		tx_fail(run, "sender");
+		goto out;
+	}
+	if (send_for(&s, TX_WARMUP, NULL) < 0) {
+		tx_fail(run, c->name);
+		goto out;
+	}
+	c0 = atomic_load(&k->count);
+	t0 = now();
+	if (send_for(&s, cfg->duration, run) < 0) {
+		tx_fail(run, c->name);
+		goto out;
+	}
+	run->secs = now() - t0;
+	/* What is still in flight to the counter lands within a moment. */
+	usleep(20000);
+	run->counted = atomic_load(&k->count) - c0;
+	if (g_stop) {
+		errno = EINTR;
+		tx_fail(run, "interrupted");
+	} else if (!run->sent) {
+		snprintf(run->err, sizeof(run->err),
+			 "nothing sent in %.1f s: all %llu calls refused",
+			 run->secs, (unsigned long long)run->calls);
+		run->ok = 0;
+	}
+out:
+	close_txer(&s);
+	if (wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
+		snprintf(run->err, sizeof(run->err),
+			 "an XDP program stayed on %s", t->if_local);
+		run->ok = 0;
+	}
+}
+
+static unsigned int make_tx(const struct config *cfg, struct tx_contender *out)
+{
+	unsigned int n = 0, b, i, nb = cfg->n_backends ? cfg->n_backends : 1;
+
+	for (b = 0; b < nb; b++)
+		for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
+			if (wanted(cfg, hsk_tx[i].key)) {
+				out[n] = hsk_tx[i];
+				out[n++].backend = cfg->n_backends ?
+							   cfg->backends[b] :
+							   NULL;
+			}
+	for (i = 0; i < ARRAY_SIZE(other_tx); i++) {
+#ifndef HSK_BENCH_XSK
+		if (other_tx[i].how == TX_RAW_XSK)
+			continue;
+#endif
+		if (wanted(cfg, other_tx[i].key))
+			out[n++] = other_tx[i];
+	}
+	return n;
+}
+
+/* One contender's sender, by key, for the instruction counts. */
+struct tx_handle {
+	struct tx_contender c;
+	struct txer s;
+};
+
+struct txer *tx_open(const char *key, const char *backend, struct hsk_topo *t,
+		     const struct config *cfg, int port, char *backend_out,
+		     size_t backend_len)
+{
+	const struct tx_contender
+		*all[ARRAY_SIZE(hsk_tx) + ARRAY_SIZE(other_tx)];
+	struct tx_handle *h;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
+		all[n++] = &hsk_tx[i];
+	for (i = 0; i < ARRAY_SIZE(other_tx); i++)
+		all[n++] = &other_tx[i];
+	for (i = 0; i < n && strcmp(all[i]->key, key); i++)
+		;
+	if (i == n) {
+		errno = EINVAL;
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->c = *all[i];
+	h->c.backend = backend;
+	h->s.c = &h->c;
+	h->s.fd = -1;
+	h->s.size = cfg->size;
+	h->s.batch = h->c.how == TX_HSK_SENDTO || h->c.how == TX_KERN_SENDTO ?
+			     1 :
+			     cfg->batch;
+	if (open_txer(&h->s, t, cfg, port, backend_out, backend_len) < 0) {
+		int err = errno;
+
+		tx_close(&h->s);
+		errno = err;
+		return NULL;
+	}
+	return &h->s;
+}
+
+int tx_once(struct txer *s, unsigned int max)
+{
+	unsigned int batch = s->batch;
+	int n;
+
+	/* No more than @max: the counted loop sends an exact number. */
+	if (max < s->batch)
+		s->batch = max;
+	n = send_once(s);
+	s->batch = batch;
+	return n;
+}
+
+void tx_close(struct txer *s)
+{
+	if (!s)
+		return;
+	close_txer(s);
+	free(container_of(s, struct tx_handle, s));
+}
+
+static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
+			 pthread_t *th)
+{
+	double deadline = now() + COUNTER_START_TIMEOUT;
+	sigset_t all, old;
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	k->topo = t;
+	k->cpu = cpu;
+	atomic_init(&k->ready, 0);
+	atomic_init(&k->stop, 0);
+	atomic_init(&k->count, 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(th, NULL, counter_main, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	while (!atomic_load(&k->ready) && now() < deadline && !g_stop)
+		usleep(1000);
+	if (atomic_load(&k->ready) > 0)
+		return 0;
+	atomic_store(&k->stop, 1);
+	pthread_join(*th, NULL);
+	errno = k->err ? k->err : ETIMEDOUT;
+	return -1;
+}
+
+int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
+{
+	struct tx_contender cs[TX_MAX];
+	char backend[TX_MAX][16], why[160];
+	struct napi_setup napi = { -1, 0, 1 };
+	unsigned int n = make_tx(cfg, cs), c, rep;
+	struct plot_row rows[TX_MAX];
+	char labels[TX_MAX][48];
+	struct tx_run *runs;
+	struct counter k;
+	pthread_t th;
+	int status = 0, port = TX_PORT;
+	unsigned int nr = 0;
+	double t_start = now();
+
+	runs = calloc((size_t)n * cfg->reps, sizeof(*runs));
+	if (!runs)
+		return 1;
+	if (!cfg->napi_inline &&
+	    setup_napi(t, 1, cfg->tx_cpu, &napi, why, sizeof(why)) < 0) {
+		printf("napi: %s's receive work stays inline (%s)\n",
+		       t->if_peer, why);
+		napi.pid = -1;
+	}
+	if (start_counter(&k, t, cfg->tx_cpu, &th) < 0) {
+		fprintf(stderr,
+			"hotsock-bench: transmit: no counter on %s: %s\n",
+			t->if_peer, strerror(errno));
+		napi_inline(t, &napi);
+		free(runs);
+		return 1;
+	}
+	printf("\n== transmit: UDP/IPv%d, %zu-byte payloads, %s -> %s; a "
+	       "raw XSK on %s counts;\n   %u rep(s) x %g s per contender, "
+	       "interleaved; batch %u; %s's receive work %s\n",
+	       cfg->family, cfg->size,
+	       cfg->family == 6 ? TOPO_IP6_LOCAL : TOPO_IP4_LOCAL,
+	       cfg->family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER, t->if_peer,
+	       cfg->reps, cfg->duration, cfg->batch, t->if_peer,
+	       napi.pid > 0 ? "in a NAPI thread on the counter's CPU" :
+			      "inline, on the sender's CPU");
+	alarm((unsigned int)(cfg->reps * n * (cfg->duration + 5)) + 30);
+	for (c = 0; c < n; c++)
+		snprintf(backend[c], sizeof(backend[c]), "?");
+	for (rep = 0; rep < cfg->reps && !g_stop; rep++)
+		for (c = 0; c < n && !g_stop; c++) {
+			struct tx_run *r = &runs[c * cfg->reps + rep];
+
+			progress("transmit: rep %u/%u %s %s", rep + 1,
+				 cfg->reps, cs[c].name,
+				 cs[c].backend ? cs[c].backend : "");
+			tx_run_one(&cs[c], t, cfg, &k, port++, backend[c],
+				   sizeof(backend[c]), r);
+			if (!r->ok) {
+				status = 1;
+				progress("transmit: %s %s FAILED: %s",
+					 cs[c].name, backend[c], r->err);
+			}
+		}
+	progress_done();
+	alarm(0);
+	atomic_store(&k.stop, 1);
+	pthread_join(th, NULL);
+	napi_inline(t, &napi);
+	if (g_stop) {
+		free(runs);
+		return 1;
+	}
+
+	printf("\n%-20s %-7s %12s %23s %7s %11s %8s %7s %s\n", "contender",
+	       "backend", "pps (med)", "(min - max)", "ns/pkt", "sent pps",
+	       "cnt/sent", "refused", "bottleneck");
+	if (json)
+		fprintf(json,
+			"{\"config\": {\"family\": %d, \"size\": %zu, "
+			"\"duration\": %g, \"reps\": %u, \"batch\": %u, "
+			"\"counter\": \"raw xsk on the peer\", \"napi\": "
+			"\"%s\"},\n   \"results\": [",
+			cfg->family, cfg->size, cfg->duration, cfg->reps,
+			cfg->batch, napi.id ? "thread" : "inline");
+	for (c = 0; c < n; c++) {
+		double pps[cfg->reps], sent[cfg->reps], ratio[cfg->reps],
+			refused[cfg->reps];
+		struct spread p, sp, ra, rf;
+		unsigned int kk = 0;
+		const char *bn;
+
+		for (rep = 0; rep < cfg->reps; rep++) {
+			struct tx_run *r = &runs[c * cfg->reps + rep];
+
+			if (!r->ok)
+				continue;
+			pps[kk] = r->counted / r->secs;
+			sent[kk] = r->sent / r->secs;
+			ratio[kk] = (double)r->counted / r->sent;
+			refused[kk] = r->calls ? (double)r->refused / r->calls :
+						 0;
+			kk++;
+		}
+		if (json)
+			fprintf(json,
+				"%s\n    {\"contender\": \"%s\", \"backend\": "
+				"\"%s\", \"ok\": %s",
+				c ? "," : "", cs[c].name, backend[c],
+				kk == cfg->reps ? "true" : "false");
+		if (kk < cfg->reps) {
+			for (rep = 0; rep < cfg->reps; rep++)
+				if (!runs[c * cfg->reps + rep].ok)
+					break;
+			printf("%-20s %-7s FAILED: %s\n", cs[c].name,
+			       backend[c], runs[c * cfg->reps + rep].err);
+			if (json) {
+				fprintf(json, ", \"error\": ");
+				json_str(json, runs[c * cfg->reps + rep].err);
+				fprintf(json, "}");
+			}
+			continue;
+		}
+		p = spread_of(pps, kk);
+		sp = spread_of(sent, kk);
+		ra = spread_of(ratio, kk);
+		rf = spread_of(refused, kk);
+		bn = ra.med >= DELIVERED_BOUND ? "sender" : "receiver";
+		{
+			char range[48];
+
+			snprintf(range, sizeof(range), "(%.0f - %.0f)", p.min,
+				 p.max);
+			printf("%-20s %-7s %12.0f %23s %7.0f %11.0f %7.1f%% "
+			       "%6.0f%% %s\n",
+			       cs[c].name, backend[c], p.med, range,
+			       1e9 / p.med, sp.med, 100 * ra.med, 100 * rf.med,
+			       bn);
+		}
+		if (json) {
+			fprintf(json,
+				", \"pps_median\": %.0f, \"pps_min\": %.0f, "
+				"\"pps_max\": %.0f, \"sent_pps_median\": %.0f, "
+				"\"counted_over_sent_median\": %.4f, "
+				"\"refused_calls_median\": %.4f, "
+				"\"bottleneck\": \"%s\", \"runs\": [",
+				p.med, p.min, p.max, sp.med, ra.med, rf.med,
+				bn);
+			for (rep = 0; rep < cfg->reps; rep++) {
+				struct tx_run *r = &runs[c * cfg->reps + rep];
+
+				fprintf(json,
+					"%s{\"sent\": %llu, \"counted\": %llu, "
+					"\"calls\": %llu, \"refused\": %llu, "
+					"\"seconds\": %.6f}",
+					rep ? ", " : "",
+					(unsigned long long)r->sent,
+					(unsigned long long)r->counted,
+					(unsigned long long)r->calls,
+					(unsigned long long)r->refused,
+					r->secs);
+			}
+			fprintf(json, "]}");
+		}
+		snprintf(labels[nr], sizeof(labels[nr]), "%s (%s)", cs[c].name,
+			 backend[c]);
+		rows[nr] = (struct plot_row){ labels[nr], p.med, p.min, p.max };
+		nr++;
+	}
+	if (json)
+		fprintf(json, "\n  ]}");
+	printf("\npps: datagrams counted at the peer per second; sent pps: "
+	       "handed over by the\ncontender; cnt/sent: counted / sent "
+	       "(median); refused: share of send calls\nthat took nothing "
+	       "(ENOBUFS, EAGAIN); bottleneck: sender when cnt/sent >= "
+	       "%.0f%%\n(%.0f s)\n",
+	       100 * DELIVERED_BOUND, now() - t_start);
+	if (cfg->plot_dir) {
+		char png[512];
+
+		snprintf(png, sizeof(png), "%s/transmit-pps.png",
+			 cfg->plot_dir);
+		if (plot_bars(png,
+			      "UDP transmit rate counted at the peer (median, "
+			      "min-max over the reps)",
+			      "datagrams per second", rows, nr, 0, why,
+			      sizeof(why)) < 0)
+			fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png,
+				why);
+	}
+	free(runs);
+	return status;
+}
