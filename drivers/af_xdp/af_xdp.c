@@ -859,37 +859,54 @@ static ssize_t shadow_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 
 #define FAST_RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
 
-static ssize_t xdp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
+/*
+ * One datagram, port locked: the fast path's, or the kernel's now and then
+ * so that it never starves, and whenever the fast path has none. The
+ * kernel's is a non-blocking read, short enough to do under the lock.
+ */
+static ssize_t recv_locked(struct hsk_sock *s, struct msghdr *m, int flags)
 {
 	struct xdp_sock *xs = s->priv;
 	struct rx_entry *e;
 	ssize_t r;
 
-	/* Anything unusual is the kernel's to answer, errors included. */
-	if (!xs->port || !m || (flags & ~FAST_RECV_FLAGS))
-		return shadow_recvmsg(s, m, flags);
-	/* Now and then the kernel path first, so it never starves. */
 	if (++xs->fast_streak >= SHADOW_EVERY) {
 		xs->fast_streak = 0;
 		r = shadow_recvmsg(s, m, flags);
 		if (r >= 0 || errno != EAGAIN)
 			return r;
 	}
-	pthread_mutex_lock(&xs->port->lock);
 	e = rx_head(xs);
-	if (e) {
-		r = deliver(xs, e, m, flags);
-		pthread_mutex_unlock(&xs->port->lock);
-		return r;
-	}
-	pthread_mutex_unlock(&xs->port->lock);
+	if (e)
+		return deliver(xs, e, m, flags);
 	xs->fast_streak = 0;
 	return shadow_recvmsg(s, m, flags);
+}
+
+/* Anything unusual is the kernel's to answer, errors included. */
+static bool fast_recv(const struct xdp_sock *xs, int flags)
+{
+	return xs->port && !(flags & ~FAST_RECV_FLAGS);
+}
+
+static ssize_t xdp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
+{
+	struct xdp_sock *xs = s->priv;
+	ssize_t r;
+
+	if (!m || !fast_recv(xs, flags))
+		return shadow_recvmsg(s, m, flags);
+	pthread_mutex_lock(&xs->port->lock);
+	r = recv_locked(s, m, flags);
+	pthread_mutex_unlock(&xs->port->lock);
+	return r;
 }
 
 static int xdp_recvmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 			int flags)
 {
+	struct xdp_sock *xs = s->priv;
+	bool fast;
 	unsigned int i;
 	ssize_t r = 0;
 
@@ -898,12 +915,20 @@ static int xdp_recvmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 		return -1;
 	}
 	flags &= ~MSG_WAITFORONE;
+	/* One lock for the batch: per datagram it would cost as much as
+	 * the datagram's own work. */
+	fast = fast_recv(xs, flags);
+	if (fast)
+		pthread_mutex_lock(&xs->port->lock);
 	for (i = 0; i < n; i++) {
-		r = xdp_recvmsg(s, &v[i].msg_hdr, flags);
+		r = fast ? recv_locked(s, &v[i].msg_hdr, flags) :
+			   shadow_recvmsg(s, &v[i].msg_hdr, flags);
 		if (r < 0)
 			break;
 		v[i].msg_len = (unsigned int)r;
 	}
+	if (fast)
+		pthread_mutex_unlock(&xs->port->lock);
 	return i ? (int)i : (int)r;
 }
 
