@@ -196,9 +196,12 @@ HSK_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
  * Each epoll set that holds a hotsock socket gets a struct ep. The
  * kernel set holds the socket's descriptor with the address of its
  * struct ep_reg as data (its events other than readability are the
- * kernel's to report), and each extra descriptor of the socket, edge
- * triggered, with the address of the set's wake tag: a wake-up that only
- * says "the port received", re-checked against each socket's ->pending.
+ * kernel's to report), and each extra descriptor of the socket with the
+ * address of the set's wake tag: a wake-up that only says "the port
+ * received", re-checked against each socket's ->pending. Those are level
+ * triggered: epoll checks readiness again before it reports, and each
+ * check of ->pending empties the rings into the sockets' queues, so an
+ * edge would be lost; a level is not, and never spins.
  * The caller's data is given back from the ep_reg.
  */
 struct ep_reg {
@@ -206,8 +209,9 @@ struct ep_reg {
 	struct hsk_sock *s;
 	uint32_t events; /* as the caller asked */
 	epoll_data_t data;
-	bool disarmed; /* EPOLLONESHOT, reported */
-	bool edge;     /* EPOLLET: readability not yet reported */
+	bool disarmed;	  /* EPOLLONESHOT, reported */
+	bool edge;	  /* EPOLLET: readability not yet reported */
+	uint64_t rx_seen; /* EPOLLET: datagrams received by that report */
 	struct ep_reg *next;
 };
 
@@ -351,7 +355,7 @@ static void sync_wakes(struct ep *ep)
 			continue;
 		n = IN_LIB(r->s->be->ctl->extra_fds(r->s, fds, MAX_EXTRA));
 		for (int i = 0; i < n; i++) {
-			struct epoll_event ev = { .events = EPOLLIN | EPOLLET,
+			struct epoll_event ev = { .events = EPOLLIN,
 						  .data.ptr = &ep->wake_tag };
 			size_t k;
 
@@ -452,41 +456,51 @@ HSK_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	return ret;
 }
 
-/* Readability of @r by its socket's user-space state: 0 or EPOLLIN. */
+/*
+ * Readability of @r's socket by its user-space state: 0 or EPOLLIN. Asked
+ * whatever @r waits for: the question empties the port's rings, which
+ * would otherwise keep the wake descriptors ready.
+ */
 static uint32_t reg_readable(struct ep_reg *r)
 {
-	short in;
+	short in = IN_LIB(r->s->be->ctl->pending(r->s, POLLIN));
 
-	if (!(r->events & EPOLLIN) || !r->s->be->ctl->pending)
-		return 0;
-	in = IN_LIB(r->s->be->ctl->pending(r->s, POLLIN));
-	return in ? EPOLLIN | (r->events & EPOLLRDNORM) : 0;
+	return in ? EPOLLIN : 0;
 }
 
 /*
  * The events to report for @r: @kernel (from the kernel set) with the
- * readability the library decides. EPOLLET reports readability once,
- * until a check finds the socket empty or a wake-up says more arrived.
+ * readability the library decides. EPOLLET reports readability again only
+ * after a check found the socket empty or the program received since the
+ * last report (more may have come: at worst a spare event, which an
+ * edge-triggered program handles by reading to EAGAIN).
  */
 static uint32_t reg_events(struct ep *ep, struct ep_reg *r, uint32_t kernel)
 {
+	uint64_t rx = atomic_load_explicit(&r->s->stats.rx_packets,
+					   memory_order_relaxed);
 	uint32_t in, ev;
 
-	if (r->disarmed)
-		return 0;
 	in = r->s->be->ctl->pending ? reg_readable(r) :
 				      kernel & (EPOLLIN | EPOLLRDNORM);
+	if (r->disarmed)
+		return 0;
+	in &= r->events & (EPOLLIN | EPOLLRDNORM);
+	if (in && (r->events & EPOLLRDNORM))
+		in |= EPOLLRDNORM;
 	if (r->events & EPOLLET) {
 		if (!in)
 			r->edge = true;
-		else if (!r->edge && !(kernel & EPOLLIN))
+		else if (!r->edge && rx == r->rx_seen && !(kernel & EPOLLIN))
 			in = 0;
 	}
 	ev = (kernel & ~(EPOLLIN | EPOLLRDNORM)) | in;
 	if (!ev)
 		return 0;
-	if (in)
+	if (in) {
 		r->edge = false;
+		r->rx_seen = rx;
+	}
 	if (r->events & EPOLLONESHOT) {
 		r->disarmed = true;
 		reg_to_kernel(ep, r, EPOLL_CTL_MOD);
@@ -566,16 +580,6 @@ static int ep_round(struct ep *ep, struct epoll_event *evs, struct ep_reg **who,
 		evs[out] =
 			(struct epoll_event){ .events = ev, .data = r->data };
 		who[out++] = r;
-	}
-	/* Something new reached the port: an edge for the sockets that
-	 * were not just reported. */
-	for (struct ep_reg *r = ep->regs; *woke && r; r = r->next) {
-		int j;
-
-		for (j = 0; j < out && who[j] != r; j++)
-			;
-		if (j == out)
-			r->edge = true;
 	}
 	pthread_mutex_unlock(&ep->lock);
 	return out;
