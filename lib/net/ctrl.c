@@ -100,23 +100,46 @@ uint64_t ctrl_random_delay(struct hsk_ctrl *c, uint64_t max_ns)
 static uint32_t neigh_hash(const struct hsk_ctrl *c, int family,
 			   const union hsk_net_addr *ip)
 {
-	uint32_t w[4] = { 0 }, h;
+	uint32_t w[4], h;
 
-	memcpy(w, ip, alen(family));
-	h = (w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u;
-	return (h ^ h >> 16) & c->bucket_mask;
+	if (family == AF_INET) {
+		h = ip->v4.s_addr;
+	} else {
+		memcpy(w, &ip->v6, sizeof(w));
+		h = w[0] ^ w[1] ^ w[2] ^ w[3];
+	}
+	/* neighbours differ in their last bytes, the high ones of a
+	 * little-endian word: mix every bit into the low ones (lowbias32) */
+	h ^= h >> 16;
+	h *= 0x7feb352du;
+	h ^= h >> 15;
+	h *= 0x846ca68bu;
+	h ^= h >> 16;
+	return h & c->bucket_mask;
+}
+
+static bool neigh_is(const struct ctrl_neigh *n, int family,
+		     const union hsk_net_addr *ip)
+{
+	return n->family == family &&
+	       (family == AF_INET ? n->ip.v4.s_addr == ip->v4.s_addr :
+				    !memcmp(&n->ip.v6, &ip->v6, 16));
 }
 
 struct ctrl_neigh *ctrl_neigh_find(struct hsk_ctrl *c, int family,
 				   const union hsk_net_addr *ip)
 {
-	uint32_t i = c->bucket[neigh_hash(c, family, ip)];
+	uint32_t i;
 
-	for (; i != CTRL_NONE; i = c->neigh[i].next) {
-		struct ctrl_neigh *n = &c->neigh[i];
-
-		if (n->family == family && !memcmp(&n->ip, ip, alen(family)))
-			return n;
+	/* a run of datagrams mostly goes to one neighbour */
+	if (neigh_is(&c->neigh[c->neigh_last], family, ip))
+		return &c->neigh[c->neigh_last];
+	for (i = c->bucket[neigh_hash(c, family, ip)]; i != CTRL_NONE;
+	     i = c->neigh[i].next) {
+		if (neigh_is(&c->neigh[i], family, ip)) {
+			c->neigh_last = i;
+			return &c->neigh[i];
+		}
 	}
 	return NULL;
 }
@@ -316,12 +339,7 @@ rearm:
 
 bool ctrl_ip4_bcast(const struct hsk_ctrl *c, struct in_addr a)
 {
-	/* /31 and /32 have no broadcast address (RFC 3021) */
-	uint32_t host = c->cfg.prefix4 < 31 ? ~0u >> c->cfg.prefix4 : 0;
-	uint32_t net = ntohl(c->cfg.ip4.s_addr) & ~host;
-
-	return a.s_addr == 0xffffffffu ||
-	       (host && ntohl(a.s_addr) == (net | host));
+	return a.s_addr == 0xffffffffu || a.s_addr == c->bcast4;
 }
 
 void ctrl_mc_mac4(struct in_addr group, uint8_t mac[6])
@@ -360,18 +378,16 @@ static bool group_mac(const struct hsk_ctrl *c, int family,
 static bool on_link(const struct hsk_ctrl *c, int family,
 		    const union hsk_net_addr *dst)
 {
-	const uint8_t *a = (const uint8_t *)dst;
-	const uint8_t *ours = family == AF_INET ? (const uint8_t *)&c->cfg.ip4 :
-						  c->cfg.ip6.s6_addr;
-	unsigned int bits = family == AF_INET ? c->cfg.prefix4 : c->cfg.prefix6;
-	unsigned int i = 0;
+	uint64_t a[2], ours[2];
 
-	if (family == AF_INET6 && ip6_is_ll(&dst->v6))
+	if (family == AF_INET)
+		return !((dst->v4.s_addr ^ c->cfg.ip4.s_addr) & c->mask4);
+	if (ip6_is_ll(&dst->v6))
 		return true;
-	for (; bits >= 8; bits -= 8, i++)
-		if (a[i] != ours[i])
-			return false;
-	return !bits || !((a[i] ^ ours[i]) & (0xff00u >> bits));
+	memcpy(a, &dst->v6, sizeof(a));
+	memcpy(ours, &c->cfg.ip6, sizeof(ours));
+	return !((a[0] ^ ours[0]) & c->mask6[0]) &&
+	       !((a[1] ^ ours[1]) & c->mask6[1]);
 }
 
 int hsk_ctrl_next_hop(struct hsk_ctrl *c, int family,
@@ -393,9 +409,8 @@ int hsk_ctrl_next_hop(struct hsk_ctrl *c, int family,
 	}
 	if (group_mac(c, family, dst, mac))
 		return 0;
-	memset(&hop, 0, sizeof(hop));
 	if (on_link(c, family, dst)) {
-		memcpy(&hop, dst, alen(family));
+		hop = *dst;
 	} else {
 		const void *gw = family == AF_INET ? (const void *)&c->cfg.gw4 :
 						     (const void *)&c->cfg.gw6;
@@ -852,6 +867,20 @@ static void link_local(const uint8_t mac[6], struct in6_addr *a)
 	a->s6_addr[15] = mac[5];
 }
 
+/* The prefixes as masks, in network order, and the subnet's broadcast. */
+static void masks(struct hsk_ctrl *c)
+{
+	uint8_t m6[16] = { 0 };
+
+	c->mask4 = htonl(c->cfg.prefix4 ? ~0u << (32 - c->cfg.prefix4) : 0);
+	/* /31 and /32 have no broadcast address (RFC 3021) */
+	c->bcast4 = c->cfg.prefix4 < 31 ? c->cfg.ip4.s_addr | ~c->mask4 :
+					  0xffffffffu;
+	for (unsigned int i = 0; i < c->cfg.prefix6; i++)
+		m6[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	memcpy(c->mask6, m6, sizeof(m6));
+}
+
 static int ctrl_alloc(struct hsk_ctrl *c)
 {
 	uint32_t nb = 1;
@@ -908,6 +937,7 @@ struct hsk_ctrl *hsk_ctrl_new(const struct hsk_ctrl_cfg *cfg)
 		c->rnd = (c->rnd ^ k.mac[i]) * 0x01000193u;
 	c->rnd |= 1;
 	link_local(k.mac, &c->ll6);
+	masks(c);
 	if (ctrl_alloc(c)) {
 		hsk_ctrl_free(c);
 		errno = ENOMEM;

@@ -75,7 +75,10 @@ struct ctrl_group {
 
 struct hsk_ctrl {
 	struct hsk_ctrl_cfg cfg;
-	struct in6_addr ll6;	 /* link-local, EUI-64 from the MAC */
+	struct in6_addr ll6; /* link-local, EUI-64 from the MAC */
+	/* prefixes as masks, network order; no broadcast: all ones */
+	uint32_t mask4, bcast4;
+	uint64_t mask6[2];
 	uint64_t now;		 /* the latest time we were given */
 	uint64_t next_due;	 /* earliest timer: tick is cheap before it */
 	uint64_t general_due[2]; /* answers to general queries, v4 and v6 */
@@ -91,6 +94,7 @@ struct hsk_ctrl {
 	uint32_t *bucket;
 	uint32_t bucket_mask;
 	uint32_t neigh_free;
+	uint32_t neigh_last; /* the latest found, tried first */
 
 	struct ctrl_held *held;
 	uint8_t *held_buf;
