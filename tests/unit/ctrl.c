@@ -1644,6 +1644,70 @@ CTRL_TEST(input, every_truncated_control_frame_is_counted_and_dropped)
 	cr_assert_eq(out.n, 0);
 }
 
+/* Whatever goes out is whole: lengths and checksums right. */
+static void assert_well_formed(const uint8_t *f, size_t len)
+{
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+
+	cr_assert_leq(len, 14 + 1500);
+	if (type == 0x0806) {
+		cr_assert_eq(len, 42);
+	} else if (type == 0x0800) {
+		cr_assert_eq(len, 14 + (size_t)(f[IP4 + 2] << 8 | f[IP4 + 3]));
+		assert_ip4_ok(f);
+	} else {
+		size_t off = ICMP6;
+
+		cr_assert_eq(type, 0x86dd);
+		cr_assert_eq(len, 54 + (size_t)(f[IP6 + 4] << 8 | f[IP6 + 5]));
+		if (f[IP6 + 6] == 0)
+			off += (f[ICMP6 + 1] + 1u) * 8;
+		assert_icmp6_ok_at(f, off);
+	}
+}
+
+CTRL_TEST(input, mutated_frames_are_answered_well_formed_or_not_at_all)
+{
+	static const struct {
+		const uint8_t *f;
+		size_t len;
+	} seeds[] = {
+		{ cap_arp_request, sizeof(cap_arp_request) },
+		{ cap_echo4_request, sizeof(cap_echo4_request) },
+		{ cap_ns, sizeof(cap_ns) },
+		{ cap_echo6_request, sizeof(cap_echo6_request) },
+		{ cap_udp4, sizeof(cap_udp4) },
+		{ cap_udp6, sizeof(cap_udp6) },
+	};
+	uint32_t rnd = 0x2545f491;
+	unsigned int answers = 0;
+	uint8_t f[128];
+
+	for (unsigned int i = 0; i < 20000; i++) {
+		size_t k = i % (sizeof(seeds) / sizeof(seeds[0]));
+		size_t len = seeds[k].len;
+
+		memcpy(f, seeds[k].f, len);
+		for (unsigned int j = 0; j < 1 + i % 3; j++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 17;
+			rnd ^= rnd << 5;
+			f[rnd % len] ^= (uint8_t)(rnd >> 8 | 1);
+		}
+		if (i % 5 == 0)
+			len -= rnd % 16;
+		out.n = 0;
+		feed(f, len, T0 + i * SEC / 100);
+		unreachable(f, len);
+		hsk_ctrl_tick(ctrl, T0 + i * SEC / 100);
+		for (unsigned int j = 0; j < out.n; j++)
+			assert_well_formed(out.f[j], out.len[j]);
+		answers += out.n;
+	}
+	cr_assert_gt(answers, 1000, "only %u answers: nothing was tried",
+		     answers);
+}
+
 CTRL_TEST(input, bad_checksums_are_counted_and_dropped)
 {
 	uint8_t f4[sizeof(cap_echo4_request)], f6[sizeof(cap_echo6_request)];
