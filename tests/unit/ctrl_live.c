@@ -121,7 +121,7 @@ static void setup(void)
 	cr_assert_eq(err, 0, "topo_setup: %s", strerror(-err));
 	err = topo_run_local(&topo,
 			     "ip addr flush dev %s && "
-			     "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1",
+			     "echo 1 >/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 			     topo.if_local, topo.if_local);
 	cr_assert_eq(err, 0, "taking hsk0 from the kernel: status %d", err);
 	/* whatever the peer knew of hsk0, it learns again from us */
