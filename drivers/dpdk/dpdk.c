@@ -12,6 +12,7 @@
 #include <net/if_arp.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,12 @@ struct dp_sock {
 	/* UDP: the addresses the placeholder holds, read back from it. */
 	bool bound, lwild, connected;
 	union hsk_net_addr laddr, raddr;
-	uint16_t lport, rport; /* network order */
-	uint16_t ptype;	       /* AF_PACKET: ethertype, 0 for all */
+	uint16_t lport, rport;	       /* network order */
+	uint16_t ptype;		       /* AF_PACKET: ethertype, 0 for all */
+	int ll_ifindex;		       /* AF_PACKET: the bound link, 0 none */
+	bool promisc;		       /* AF_PACKET: PACKET_MR_PROMISC held */
+	uint32_t tp_packets, tp_drops; /* PACKET_STATISTICS since read */
+	bool bound_dev;		       /* SO_BINDTODEVICE to the port */
 	int ngroups;
 	struct dp_group groups[MAX_GROUPS];
 	/* Options mirrored from the placeholder after every change. */
@@ -65,6 +70,7 @@ struct dp_sock {
 	uint32_t rcvbuf;
 	uint8_t ttl, mc_ttl, tos;
 	bool broadcast;
+	bool mc_loop; /* IP_MULTICAST_LOOP, IPV6_MULTICAST_LOOP */
 	uint16_t ip_id;
 	int err; /* an ICMP error for the next call (connected sockets) */
 	/* Receive queue, port locked. */
@@ -159,6 +165,8 @@ static void mirror_options(struct dp_sock *ds)
 			fd, lvl, v4 ? IP_MULTICAST_TTL : IPV6_MULTICAST_HOPS);
 		ds->tos = (uint8_t)opt_int(fd, lvl, v4 ? IP_TOS : IPV6_TCLASS);
 		ds->broadcast = opt_int(fd, SOL_SOCKET, SO_BROADCAST);
+		ds->mc_loop = opt_int(
+			fd, lvl, v4 ? IP_MULTICAST_LOOP : IPV6_MULTICAST_LOOP);
 	}
 	ds->rx_flags = f;
 	ds->rcvbuf = (uint32_t)opt_int(fd, SOL_SOCKET, SO_RCVBUF);
@@ -209,9 +217,17 @@ static bool enqueue(struct dp_sock *ds, struct rte_mbuf *m,
 {
 	struct dp_rx *e;
 
-	/* The kernel's rule: a socket over its receive buffer drops. */
-	if (ds->tail - ds->head == DP_RXQ_SIZE || ds->rx_bytes > ds->rcvbuf) {
+	/* The kernel's rules: a socket over its receive buffer drops, a
+	 * packet socket's frames fill its ring. */
+	uint32_t limit = ds->packet ? (uint32_t)ds->s->packet_ring_size :
+				      ds->rcvbuf;
+
+	if (ds->packet)
+		ds->tp_packets++;
+	if (ds->tail - ds->head == DP_RXQ_SIZE || ds->rx_bytes > limit ||
+	    (ds->packet && ds->rx_bytes + m->pkt_len + RX_OVERHEAD > limit)) {
 		ds->rx_drops++;
+		ds->tp_drops += ds->packet;
 		hsk_count(&ds->s->stats.rx_drop_kernel, 1);
 		return false;
 	}
@@ -443,6 +459,7 @@ static int dp_bind(struct hsk_sock *s, const struct sockaddr *a, socklen_t l)
 		return -1;
 	}
 	pthread_mutex_lock(&ds->p->lock);
+	ds->ll_ifindex = ll->sll_ifindex;
 	if (ll->sll_protocol)
 		ds->ptype = ll->sll_protocol == htons(ETH_P_ALL) ?
 				    0 :
@@ -470,10 +487,9 @@ static int dp_getsockname(struct hsk_sock *s, struct sockaddr *a, socklen_t *l)
 	struct sockaddr_ll ll = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = ds->ptype ? ds->ptype : htons(ETH_P_ALL),
-		.sll_ifindex = ds->p->ifindex,
-		.sll_hatype = ARPHRD_ETHER,
-		.sll_halen = 6,
+		.sll_ifindex = ds->ll_ifindex,
 	};
+	socklen_t n = offsetof(struct sockaddr_ll, sll_addr);
 
 	if (!ds->packet)
 		return getsockname(s->fd, a, l);
@@ -485,9 +501,15 @@ static int dp_getsockname(struct hsk_sock *s, struct sockaddr *a, socklen_t *l)
 		errno = EINVAL;
 		return -1;
 	}
-	memcpy(ll.sll_addr, ds->p->mac, 6);
-	memcpy(a, &ll, *l < sizeof(ll) ? *l : sizeof(ll));
-	*l = sizeof(ll);
+	/* As packet_getname(): the link's address once bound to one. */
+	if (ds->ll_ifindex) {
+		ll.sll_hatype = ARPHRD_ETHER;
+		ll.sll_halen = 6;
+		memcpy(ll.sll_addr, ds->p->mac, 6);
+		n += 6;
+	}
+	memcpy(a, &ll, *l < n ? *l : n);
+	*l = n;
 	return 0;
 }
 
@@ -581,12 +603,59 @@ static bool names_the_port(struct dp_sock *ds, int level, int name,
 	if (level == IPPROTO_IPV6 && name == IPV6_MULTICAST_IF &&
 	    len >= sizeof(int))
 		return *(const int *)val == ds->p->ifindex;
-	if (level == SOL_PACKET &&
-	    (name == PACKET_ADD_MEMBERSHIP || name == PACKET_DROP_MEMBERSHIP) &&
-	    len >= sizeof(struct packet_mreq))
-		return ((const struct packet_mreq *)val)->mr_ifindex ==
-		       ds->p->ifindex;
 	return false;
+}
+
+/* PACKET_MR_PROMISC puts the port in promiscuous mode while any socket
+ * holds it; the other kinds change nothing: every frame is seen. */
+static int packet_membership(struct dp_sock *ds, int name, const void *val,
+			     socklen_t len)
+{
+	const struct packet_mreq *mr = val;
+	bool add = name == PACKET_ADD_MEMBERSHIP;
+	struct dp_port *p = ds->p;
+
+	if (len < sizeof(*mr)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!val) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (mr->mr_ifindex != p->ifindex) {
+		errno = ENODEV;
+		return -1;
+	}
+	if (mr->mr_type != PACKET_MR_PROMISC || ds->promisc == add)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	ds->promisc = add;
+	if (add && p->promisc++ == 0)
+		(void)rte_eth_promiscuous_enable(p->id);
+	else if (!add && --p->promisc == 0)
+		(void)rte_eth_promiscuous_disable(p->id);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+/* SO_BINDTODEVICE: the port's interface is the one there is; the name
+ * means nothing in the placeholder's namespace. */
+static int bind_to_device(struct dp_sock *ds, const void *val, socklen_t len)
+{
+	char name[IF_NAMESIZE] = "";
+
+	if (len > 0 && !val) {
+		errno = EFAULT;
+		return -1;
+	}
+	memcpy(name, val, len < sizeof(name) - 1 ? len : sizeof(name) - 1);
+	if (name[0] && strcmp(name, ds->p->ifname)) {
+		errno = ENODEV;
+		return -1;
+	}
+	ds->bound_dev = name[0] != 0;
+	return 0;
 }
 
 static int dp_setsockopt(struct hsk_sock *s, int level, int name,
@@ -596,6 +665,11 @@ static int dp_setsockopt(struct hsk_sock *s, int level, int name,
 
 	if (!ds->packet && is_membership(level, name))
 		return membership(ds, level, name, val, len);
+	if (ds->packet && level == SOL_PACKET &&
+	    (name == PACKET_ADD_MEMBERSHIP || name == PACKET_DROP_MEMBERSHIP))
+		return packet_membership(ds, name, val, len);
+	if (level == SOL_SOCKET && name == SO_BINDTODEVICE && ds->p->ifname[0])
+		return bind_to_device(ds, val, len);
 	/* The port receives every group and frame already (promiscuous,
 	 * all-multicast): nothing to set beyond the check. */
 	if (!names_the_port(ds, level, name, val, len) &&
@@ -607,12 +681,55 @@ static int dp_setsockopt(struct hsk_sock *s, int level, int name,
 	return 0;
 }
 
+/* As the kernel: counts since the last read, then reset. */
+static int packet_statistics(struct dp_sock *ds, void *val, socklen_t *len)
+{
+	struct tpacket_stats st;
+
+	if (!val || !len) {
+		errno = EFAULT;
+		return -1;
+	}
+	pthread_mutex_lock(&ds->p->lock);
+	st.tp_packets = ds->tp_packets;
+	st.tp_drops = ds->tp_drops;
+	ds->tp_packets = ds->tp_drops = 0;
+	pthread_mutex_unlock(&ds->p->lock);
+	/* tpacket_stats_v3 adds tp_freeze_q_cnt, which stays 0 here. */
+	if (*len > sizeof(struct tpacket_stats_v3))
+		*len = sizeof(struct tpacket_stats_v3);
+	memset(val, 0, *len);
+	memcpy(val, &st, *len < sizeof(st) ? *len : sizeof(st));
+	return 0;
+}
+
+static int device_name(struct dp_sock *ds, void *val, socklen_t *len)
+{
+	size_t n = strlen(ds->p->ifname) + 1;
+
+	if (!val || !len) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (*len < n) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(val, ds->p->ifname, n);
+	*len = (socklen_t)n;
+	return 0;
+}
+
 static int dp_getsockopt(struct hsk_sock *s, int level, int name, void *val,
 			 socklen_t *len)
 {
 	struct dp_sock *ds = s->priv;
 	int err;
 
+	if (ds->packet && level == SOL_PACKET && name == PACKET_STATISTICS)
+		return packet_statistics(ds, val, len);
+	if (level == SOL_SOCKET && name == SO_BINDTODEVICE && ds->bound_dev)
+		return device_name(ds, val, len);
 	if (level != SOL_SOCKET || name != SO_ERROR || ds->packet)
 		return getsockopt(s->fd, level, name, val, len);
 	if (getsockopt(s->fd, level, name, val, len))
@@ -1046,6 +1163,22 @@ static int udp_plan(struct dp_sock *ds, const struct msghdr *m, size_t len,
  * copy) and sent when the neighbour answers: the send succeeded, as on
  * the kernel, even if the frame is later lost.
  */
+/* A group's datagram also reaches this host's members (the kernel's
+ * IP_MULTICAST_LOOP): a copy goes through the demultiplexer. */
+static void loop_back(struct dp_port *p, const struct rte_mbuf *mb)
+{
+	const uint8_t *frame = rte_pktmbuf_read(mb, 0, mb->pkt_len, p->scratch);
+	struct hsk_net_udp pkt;
+	struct rte_mbuf *copy;
+
+	if (hsk_net_parse_udp(frame, mb->pkt_len, HSK_NET_CSUM_VERIFIED,
+			      &pkt) != HSK_NET_UDP)
+		return;
+	copy = dp_frame_chain(p, frame, mb->pkt_len);
+	if (copy)
+		dp_sock_udp_input(p, copy, &pkt, dp_now_ns(CLOCK_REALTIME));
+}
+
 static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 		    struct hsk_net_flow *f, uint64_t now)
 {
@@ -1062,6 +1195,8 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 		rte_pktmbuf_free(mb);
 		return -1;
 	}
+	if (ds->mc_loop && is_multicast(ds->family, &f->dst))
+		loop_back(p, mb);
 	if (!r)
 		return dp_port_xmit(p, mb);
 	if (holdable)
@@ -1221,9 +1356,10 @@ static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
 		errno = EFAULT;
 		return -1;
 	}
-	/* Flags of no use here get the kernel's answer (EOPNOTSUPP). */
-	if (flags & ~SEND_FLAGS)
-		return sendmsg(s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT);
+	/* Other flags get the kernel's answer: EOPNOTSUPP, or a send. */
+	if ((flags & ~SEND_FLAGS) &&
+	    sendmsg(s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT) < 0)
+		return -1;
 	pthread_mutex_lock(&ds->p->lock);
 	r = take_error(ds);
 	pthread_mutex_unlock(&ds->p->lock);
@@ -1283,7 +1419,8 @@ static int dp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 	for (unsigned int i = 0; i < n; i++) {
 		memset(&b[i], 0, offsetof(struct hsk_buf, priv));
 		b[i].data = rte_pktmbuf_mtod(m[i], uint8_t *);
-		b[i].capacity = rte_pktmbuf_tailroom(m[i]);
+		/* HSK_BUF_HEADROOM is the mbuf's: 2048-byte buffers. */
+		b[i].capacity = rte_pktmbuf_tailroom(m[i]) - HSK_BUF_HEADROOM;
 		cookie[i] = (uintptr_t)m[i];
 	}
 	return (int)n;

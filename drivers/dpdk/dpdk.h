@@ -13,6 +13,8 @@
 #define HSK_DPDK_H
 
 #include <rte_ethdev.h>
+#include <net/if.h>
+
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
 
@@ -30,6 +32,8 @@ struct dp_port {
 	uint16_t id;
 	char name[RTE_ETH_NAME_MAX_LEN];
 	int ifindex; /* the kernel interface behind a vdev, else 0 */
+	char ifname[IF_NAMESIZE]; /* its name, "" when none */
+	unsigned int promisc;	  /* sockets holding PACKET_MR_PROMISC */
 	uint8_t mac[6];
 	uint16_t mtu;
 	uint16_t nrxq;

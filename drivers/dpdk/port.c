@@ -32,6 +32,7 @@
 #define FRAG_ENTRIES 8	 /* per bucket: at most 512 datagrams in flight */
 #define FRAG_TTL_MS 1000 /* a datagram whose fragments stop coming */
 #define MAX_DATAGRAM 65536
+#define POLL_MAX 2048 /* frames taken from one queue per poll */
 
 static pthread_once_t eal_once = PTHREAD_ONCE_INIT;
 static int eal_err; /* errno of a failed rte_eal_init(), 0 when it ran */
@@ -406,6 +407,8 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 		nq = info.max_rx_queues;
 	p->nrxq = (uint16_t)nq;
 	p->ifindex = (int)info.if_index;
+	if (!p->ifindex || !if_indextoname((unsigned int)p->ifindex, p->ifname))
+		p->ifname[0] = 0;
 	if (nq > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
@@ -452,9 +455,7 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 		r = rte_eth_dev_start(p->id);
 	if (r)
 		goto fail;
-	/* Multicast groups and other hosts' frames (AF_PACKET) are sorted
-	 * here, not by the device. */
-	(void)rte_eth_promiscuous_enable(p->id);
+	/* Multicast groups are sorted here, not by the device. */
 	(void)rte_eth_allmulticast_enable(p->id);
 	if (rte_eth_macaddr_get(p->id, &mac))
 		goto fail;
@@ -723,13 +724,21 @@ void dp_port_poll(struct dp_port *p)
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
 
+	/* Everything the queues hold, up to a bound: frames waiting in the
+	 * device count against the sockets' buffers as soon as they can,
+	 * as the kernel's would. */
 	for (uint16_t q = 0; q < p->nrxq; q++) {
-		uint16_t n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
+		for (unsigned int got = 0; got < POLL_MAX;) {
+			uint16_t n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
 
-		if (n && !ts)
-			ts = dp_now_ns(CLOCK_REALTIME);
-		for (uint16_t i = 0; i < n; i++)
-			input_one(p, m[i], ts, now);
+			if (n && !ts)
+				ts = dp_now_ns(CLOCK_REALTIME);
+			for (uint16_t i = 0; i < n; i++)
+				input_one(p, m[i], ts, now);
+			got += n;
+			if (n < DP_BURST)
+				break;
+		}
 	}
 	hsk_ctrl_tick(p->ctrl, now);
 }

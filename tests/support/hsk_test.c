@@ -31,7 +31,9 @@ static void dpdk_takes_hsk0(void)
 			     "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1",
 			     tst_topo.if_local, tst_topo.if_local);
 	cr_assert_eq(err, 0, "taking hsk0 from the kernel: status %d", err);
-	snprintf(args, sizeof(args), "--vdev=net_af_packet0,iface=%s",
+	/* Rings deep enough for the suites' bursts (1000 frames). */
+	snprintf(args, sizeof(args),
+		 "--vdev=net_af_packet0,iface=%s,framecnt=2048",
 		 tst_topo.if_local);
 	setenv("HOTSOCK_DPDK_ARGS", args, 0);
 	setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
