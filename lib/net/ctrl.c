@@ -787,6 +787,37 @@ bool hsk_ctrl_is_member(const struct hsk_ctrl *c, int family,
 	return member(c, family, group) != NULL;
 }
 
+size_t hsk_ctrl_group_macs(const struct hsk_ctrl *c, uint8_t (*macs)[6],
+			   size_t max)
+{
+	static const uint8_t all_hosts[6] = { 0x01, 0x00, 0x5e, 0, 0, 0x01 };
+	static const uint8_t all_nodes[6] = { 0x33, 0x33, 0, 0, 0, 0x01 };
+	uint8_t all[CTRL_MAX_GROUPS + 2][6];
+	size_t k = 0, n = 0;
+
+	if (ctrl_has(c, AF_INET))
+		memcpy(all[k++], all_hosts, 6);
+	if (ctrl_has(c, AF_INET6))
+		memcpy(all[k++], all_nodes, 6);
+	for (unsigned int i = 0; i < c->ngroups; i++)
+		if (c->groups[i].refs)
+			group_mac(c, c->groups[i].family, &c->groups[i].addr,
+				  all[k++]);
+	/* groups that share a MAC (32 IPv4 groups do) are one filter */
+	for (size_t i = 0; i < k; i++) {
+		size_t j = 0;
+
+		while (j < i && memcmp(all[j], all[i], 6))
+			j++;
+		if (j < i)
+			continue;
+		if (n < max)
+			memcpy(macs[n], all[i], 6);
+		n++;
+	}
+	return n;
+}
+
 static void group_timers(struct hsk_ctrl *c)
 {
 	for (int v6 = 0; v6 < 2; v6++) {

@@ -135,6 +135,16 @@ int hsk_ctrl_leave(struct hsk_ctrl *c, int family,
 /* Whether a received datagram to @group is wanted. */
 bool hsk_ctrl_is_member(const struct hsk_ctrl *c, int family,
 			const union hsk_net_addr *group);
+/*
+ * hsk_ctrl_group_macs() - the multicast MACs the port must receive, for a
+ * device that filters them (rte_eth_dev_set_mc_addr_list): the all-hosts
+ * and all-nodes groups (queries, and NS/NA to all nodes) of the families
+ * the port has, and the groups it is a member of (its solicited-node
+ * groups included). Writes at most @max and returns how many there are,
+ * distinct; call it again after a join or a leave.
+ */
+size_t hsk_ctrl_group_macs(const struct hsk_ctrl *c, uint8_t (*macs)[6],
+			   size_t max);
 
 /*
  * hsk_ctrl_tick() - timers: resolution retries, giving up (held frames are

@@ -1361,6 +1361,31 @@ CTRL_TEST(membership, groups_are_bounded_and_a_refused_join_says_nothing)
 	cr_assert_eq(out.n, joined);
 }
 
+CTRL_TEST(membership, group_macs_are_the_groups_the_port_must_hear)
+{
+	static const uint8_t want[][6] = {
+		{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, /* all hosts */
+		{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, /* all nodes */
+		{ 0x33, 0x33, 0xff, 0x00, 0x00, 0x01 }, /* solicited node */
+		{ 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 }, /* 239.1.2.3 */
+	};
+	union hsk_net_addr g = a4("239.1.2.3"), same = a4("239.129.2.3");
+	uint8_t macs[8][6];
+	size_t n;
+
+	hsk_ctrl_join(ctrl, AF_INET, &g, T0);
+	hsk_ctrl_join(ctrl, AF_INET, &same, T0); /* the same MAC */
+	n = hsk_ctrl_group_macs(ctrl, macs, 8);
+	cr_assert_eq(n, 4);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_arr_eq(macs[i], want[i], 6, "MAC %zu", i);
+	cr_assert_eq(hsk_ctrl_group_macs(ctrl, macs, 2), 4, "count when short");
+	hsk_ctrl_leave(ctrl, AF_INET, &g, T0);
+	hsk_ctrl_leave(ctrl, AF_INET, &same, T0);
+	cr_assert_eq(hsk_ctrl_group_macs(ctrl, macs, 8), 3,
+		     "left, still heard");
+}
+
 CTRL_TEST(igmp, general_query_is_answered_within_its_time)
 {
 	union hsk_net_addr g1 = a4("239.1.2.3"), g2 = a4("239.1.2.4");
