@@ -254,6 +254,47 @@ LIVE_TEST(ctrl_live6, peer_learns_hotsock_mac)
 	peer_learns_our_mac(AF_INET6);
 }
 
+/*
+ * The peer believes hsk0's address is elsewhere (a stale entry, as after
+ * a port changed hands); the announcement (gratuitous ARP, unsolicited
+ * NA with the override flag) puts it right without a question asked.
+ */
+static void announce_corrects_the_peer(int family)
+{
+	const uint8_t *m = topo.mac_local;
+	int status = topo_run_peer(
+		&topo,
+		"ip neigh replace %s lladdr 02:00:5e:00:00:99 nud stale dev %s",
+		local_ip(family), topo.if_peer);
+
+	cr_assert_eq(status, 0, "ip neigh replace: status %d", status);
+	pthread_mutex_lock(&live.lock);
+	hsk_ctrl_announce(live.ctrl, now_ns());
+	pthread_mutex_unlock(&live.lock);
+	for (int i = 0; i < 50; i++) {
+		status = topo_run_peer(
+			&topo,
+			"ip neigh show %s dev %s | "
+			"grep -qi 'lladdr %02x:%02x:%02x:%02x:%02x:%02x'",
+			local_ip(family), topo.if_peer, m[0], m[1], m[2], m[3],
+			m[4], m[5]);
+		if (!status)
+			break;
+		usleep(100 * 1000);
+	}
+	cr_assert_eq(status, 0, "the peer still has the old MAC");
+}
+
+LIVE_TEST(ctrl_live4, announce_corrects_the_peers_stale_entry)
+{
+	announce_corrects_the_peer(AF_INET);
+}
+
+LIVE_TEST(ctrl_live6, announce_corrects_the_peers_stale_entry)
+{
+	announce_corrects_the_peer(AF_INET6);
+}
+
 static bool readable(int fd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
