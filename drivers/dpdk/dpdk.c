@@ -1163,7 +1163,7 @@ static int udp_plan(struct dp_sock *ds, const struct msghdr *m, size_t len,
  * copy) and sent when the neighbour answers: the send succeeded, as on
  * the kernel, even if the frame is later lost.
  */
-/* A group's datagram also reaches this host's members (the kernel's
+/* A datagram for this host (to our address, or to a group with
  * IP_MULTICAST_LOOP): a copy goes through the demultiplexer. */
 static void loop_back(struct dp_port *p, const struct rte_mbuf *mb)
 {
@@ -1188,6 +1188,14 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 			mb->pkt_len <= HSK_ETH_HLEN + p->mtu;
 	int r;
 
+	/* To our own address: delivered here, as the kernel's loopback
+	 * does; it never reaches the wire. */
+	if (addr_eq(ds->family, &f->dst, port_addr(p, ds->family))) {
+		memcpy(frame, p->mac, 6);
+		loop_back(p, mb);
+		rte_pktmbuf_free(mb);
+		return 0;
+	}
 	r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame,
 			      holdable ? frame : NULL,
 			      holdable ? mb->pkt_len : 0, now);

@@ -668,6 +668,20 @@ static void input_one(struct dp_port *p, struct rte_mbuf *m, uint64_t ts,
 	unsigned int csum = p->csum;
 	uint16_t et, l2;
 
+	/* A segmented frame (net_ring hands on what was sent, fragments
+	 * pointing into their datagram) is made linear first. */
+	if (m->nb_segs > 1 && m->pkt_len <= RTE_MBUF_DEFAULT_DATAROOM) {
+		struct rte_mbuf *lin = dp_frame_chain(
+			p, rte_pktmbuf_read(m, 0, m->pkt_len, p->scratch),
+			m->pkt_len);
+
+		rte_pktmbuf_free(m);
+		if (!lin) {
+			p->rx_unclaimed++;
+			return;
+		}
+		m = lin;
+	}
 	dp_sock_frame_input(p, m, ts);
 	if (m->data_len < RTE_ETHER_HDR_LEN) {
 		p->rx_malformed++;

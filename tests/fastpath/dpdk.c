@@ -401,3 +401,151 @@ NET_TEST(dpdk4, a_port_that_does_not_exist_fails_the_socket_with_enodev)
 	setenv("HOTSOCK_IFACE", "net_nope0", 1);
 	cr_assert_fail_errno(hsk_socket(AF_INET, SOCK_DGRAM, 0), ENODEV);
 }
+
+/* ---- a sustained run ------------------------------------------------- */
+
+#define RUN_COUNT 1000000u
+#define RUN_BATCH 32u
+#define RUN_SIZE 64u
+/* The sender stays at most this far ahead of the receiver: the test is
+ * about loss, duplication and corruption, not about who is faster. */
+#define RUN_WINDOW 512u
+
+struct run {
+	struct tst_pair *p;
+	_Atomic unsigned int received;
+};
+
+/* Sequence number, bytes derived from it, then their sum. */
+static void run_payload(uint8_t *b, uint32_t seq)
+{
+	uint32_t sum = 0;
+
+	memcpy(b, &seq, 4);
+	for (unsigned int i = 4; i < RUN_SIZE - 4; i++) {
+		b[i] = (uint8_t)(seq * 31 + i);
+		sum += b[i];
+	}
+	memcpy(b + RUN_SIZE - 4, &sum, 4);
+}
+
+static void *run_sender(void *arg)
+{
+	struct run *r = arg;
+	static uint8_t bufs[RUN_BATCH][RUN_SIZE];
+	struct mmsghdr mm[RUN_BATCH];
+	struct iovec iov[RUN_BATCH];
+
+	for (uint32_t seq = 0; seq < RUN_COUNT;) {
+		unsigned int n = 0;
+		int k;
+
+		for (; n < RUN_BATCH && seq + n < RUN_COUNT; n++) {
+			run_payload(bufs[n], seq + n);
+			iov[n] = (struct iovec){ bufs[n], RUN_SIZE };
+			mm[n] = (struct mmsghdr){
+				.msg_hdr = { .msg_name = &r->p->local,
+					     .msg_namelen = r->p->len,
+					     .msg_iov = &iov[n],
+					     .msg_iovlen = 1 }
+			};
+		}
+		k = sendmmsg(r->p->peer, mm, n, 0);
+		if (k <= 0)
+			continue;
+		seq += (uint32_t)k;
+		while (seq - atomic_load(&r->received) > RUN_WINDOW)
+			usleep(100);
+	}
+	return NULL;
+}
+
+Test(dpdk4, a_million_datagrams_arrive_none_lost_duplicated_or_corrupted,
+     .init = tst_topo_init, .fini = tst_topo_fini, .timeout = 240.0)
+{
+	static uint8_t seen[RUN_COUNT];
+	struct hsk_buf b[64];
+	struct tst_pair p;
+	struct run r = { .p = &p };
+	struct hsk_stats st;
+	pthread_t th;
+	unsigned int got = 0;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	cr_assert_ok(pthread_create(&th, NULL, run_sender, &r));
+	while (got < RUN_COUNT) {
+		int n = hsk_recv_zc(p.fd, b, 64, 0);
+
+		cr_assert_gt(n, 0, "after %u datagrams: %s", got,
+			     strerror(errno));
+		for (int i = 0; i < n; i++) {
+			uint8_t want[RUN_SIZE];
+			uint32_t seq;
+
+			cr_assert_eq(b[i].len, RUN_SIZE);
+			memcpy(&seq, b[i].data, 4);
+			cr_assert_lt(seq, RUN_COUNT);
+			cr_assert_eq(seen[seq], 0, "duplicate %u", seq);
+			seen[seq] = 1;
+			run_payload(want, seq);
+			cr_assert_arr_eq(b[i].data, want, RUN_SIZE,
+					 "corrupted %u", seq);
+		}
+		got += (unsigned int)n;
+		atomic_store(&r.received, got);
+		cr_assert_ok(hsk_buf_release(p.fd, b, (unsigned int)n));
+	}
+	pthread_join(th, NULL);
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_fast_path, RUN_COUNT);
+	tst_pair_close(&p);
+}
+
+/* ---- no kernel at all: a net_ring port ------------------------------ */
+
+/*
+ * A net_ring port created alone is a loop: what it sends, it receives.
+ * A group's datagrams (no neighbour to resolve, no local copy with
+ * IP_MULTICAST_LOOP off) go out through the ring and come back to the
+ * member socket through DPDK only; one above the MTU leaves in IPv4
+ * fragments and comes back whole through hotsock's own reassembly.
+ */
+NET_TEST(dpdk4, a_group_datagram_crosses_a_net_ring_port_and_back)
+{
+	static char msg[BIG], buf[BIG + 1];
+	struct ip_mreqn mr = { .imr_ifindex = 0 };
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(TST_PORT_PEER) };
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct hsk_stats st;
+	int a, b, off = 0;
+
+	setenv("HOTSOCK_DPDK_ARGS", "--vdev=net_ring0,nodeaction=r0:0:CREATE",
+	       1);
+	inet_pton(AF_INET, "239.1.2.3", &to.sin_addr);
+	mr.imr_multiaddr = to.sin_addr;
+	a = tst_udp_bound(AF_INET, TST_PORT_LOCAL);
+	b = tst_udp(AF_INET);
+	any.sin_port = to.sin_port;
+	cr_assert_ok(hsk_bind(b, (struct sockaddr *)&any, sizeof(any)));
+	cr_assert_ok(hsk_setsockopt(a, IPPROTO_IP, IP_MULTICAST_LOOP, &off,
+				    sizeof(off)));
+	cr_assert_ok(hsk_setsockopt(b, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+				    sizeof(mr)));
+	tst_settimeout(b, 5.0);
+	for (unsigned int i = 0; i < 3; i++) {
+		size_t n = i < 2 ? 100 : sizeof(msg);
+
+		tst_fill(msg, n, i);
+		cr_assert_eq(hsk_sendto(a, msg, n, 0, (struct sockaddr *)&to,
+					sizeof(to)),
+			     (ssize_t)n, "hsk_sendto: %s", strerror(errno));
+		recv_exactly(b, buf, sizeof(buf), n);
+		cr_assert_arr_eq(buf, msg, n);
+	}
+	stats_of(b, &st);
+	cr_assert_eq(st.rx_fast_path, 3);
+	hsk_close(a);
+	hsk_close(b);
+}
