@@ -458,3 +458,53 @@ LIVE_TEST(ctrl_live6, join_sends_an_mldv2_report)
 		"ip6[56] == 4 and ip6[60:4] == 0xff150000 and "
 		"ip6[72:4] == 0x00010002");
 }
+
+/*
+ * A Linux bridge in the peer namespace, hsk1 its port, queries the link
+ * (IGMPv3 and MLDv2, every two seconds): our answer is a report of
+ * current state, MODE_IS_EXCLUDE, for the group we joined.
+ */
+static void querier_is_answered(int family, const char *group,
+				const char *filter)
+{
+	struct capture c = { .filter = filter };
+	union hsk_net_addr g;
+	pthread_t th;
+	int status;
+
+	cr_assert_eq(inet_pton(family, group, &g), 1);
+	pthread_mutex_lock(&live.lock);
+	cr_assert_eq(hsk_ctrl_join(live.ctrl, family, &g, now_ns()), 0);
+	pthread_mutex_unlock(&live.lock);
+	cr_assert_eq(pthread_create(&th, NULL, run_tcpdump, &c), 0);
+	status = topo_run_peer(
+		&topo,
+		"ip link add br0 type bridge mcast_snooping 1 "
+		"mcast_querier 1 mcast_igmp_version 3 mcast_mld_version 2 "
+		"mcast_startup_query_interval 100 mcast_query_interval 200 "
+		"mcast_query_response_interval 100 && "
+		"ip link set %s master br0 && ip link set br0 up",
+		topo.if_peer);
+	cr_assert_eq(status, 0, "bridge: status %d", status);
+	pthread_join(th, NULL);
+	cr_assert_eq(c.status, 0, "tcpdump saw no answer (status %d)",
+		     c.status);
+}
+
+LIVE_TEST(ctrl_live4, bridge_querier_is_answered)
+{
+	querier_is_answered(AF_INET, "239.1.2.3",
+			    "ip dst 224.0.0.22 and igmp[0] == 0x22 and "
+			    "igmp[8] == 2 and igmp[12:4] == 0xef010203");
+}
+
+LIVE_TEST(ctrl_live6, bridge_querier_is_answered)
+{
+	/* the solicited-node groups of the address and of the link-local
+	 * one are the first two records, ours the third */
+	querier_is_answered(AF_INET6, "ff15::1:2",
+			    "ip6 dst ff02::16 and ip6[48] == 143 and "
+			    "ip6[55] == 3 and ip6[96] == 2 and "
+			    "ip6[100:4] == 0xff150000 and "
+			    "ip6[112:4] == 0x00010002");
+}
