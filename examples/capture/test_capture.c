@@ -96,9 +96,16 @@ static void cap_fini(void)
 	tst_topo_fini();
 }
 
+/*
+ * Tests read their files back with tshark, one process a file, and its
+ * start-up alone takes seconds on a loaded machine: a rotation test reads
+ * a dozen files. The bound is for hangs, not for speed.
+ */
+#define CAP_TEST_TIMEOUT (4 * TST_TIMEOUT)
+
 #define CAP_TEST(name)                                          \
 	Test(capture, name, .init = cap_init, .fini = cap_fini, \
-	     .timeout = TST_TIMEOUT)
+	     .timeout = CAP_TEST_TIMEOUT)
 
 /* A path in the test's directory; each test asks for a few at most. */
 static const char *path_of(const char *name)
