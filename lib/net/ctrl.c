@@ -16,8 +16,6 @@
 
 #include "ctrl_priv.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
 /* ICMP errors: the kernel's defaults (icmp_msgs_per_sec, _burst). */
 #define ICMP_ERR_BURST 50u
 #define ICMP_ERR_PER_S 1000u
@@ -163,7 +161,6 @@ static void held_release(struct hsk_ctrl *c, struct ctrl_neigh *n, bool send)
 		}
 		c->held[i].next = c->held_free;
 		c->held_free = i;
-		c->held_count--;
 		i = next;
 	}
 	n->held_head = n->held_tail = CTRL_NONE;
@@ -191,7 +188,6 @@ static int held_add(struct hsk_ctrl *c, struct ctrl_neigh *n, const void *frame,
 	else
 		c->held[n->held_tail].next = i;
 	n->held_tail = i;
-	c->held_count++;
 	c->st.held++;
 	return 0;
 }

@@ -25,7 +25,7 @@
 #define ICMP_ERR_MAX 576u
 /* Internetwork control precedence, as the kernel's ICMP errors and IGMP */
 #define TOS_CONTROL 0xc0
-#define NS_PER_DS 100000000ull /* IGMP's unit: a tenth of a second */
+#define NS_PER_DS (NS_PER_S / 10) /* IGMP's unit: a tenth of a second */
 
 /* Router Alert (RFC 2113), which IGMPv3 reports carry */
 static const uint8_t igmp_ra[CTRL_IGMP_HDRS - HSK_ETH_HLEN - HSK_IP4_HLEN] = {

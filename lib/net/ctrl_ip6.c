@@ -29,7 +29,6 @@
 #define ND_HOP_LIMIT 255
 /* ICMPv6 errors fit in the minimum MTU (RFC 4443 2.4 (c)) */
 #define ICMP6_ERR_MAX 1280u
-#define NS_PER_MS 1000000ull
 
 static const struct in6_addr all_nodes = { { { 0xff, 0x02, [15] = 1 } } };
 

@@ -23,9 +23,11 @@
 
 /* Tries at resolving a neighbour (RFC 1122's and RFC 4861's three). */
 #define CTRL_TRIES 3
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
 /* How long an older querier is remembered: robustness 2 times the query
  * interval, 125 s, and a response interval, 10 s (RFC 3376 8.12). */
-#define CTRL_OLDER_QUERIER_NS (260 * 1000000000ull)
+#define CTRL_OLDER_QUERIER_NS (260 * NS_PER_S)
 /* Groups a port can be a member of, of both families together. */
 #define CTRL_MAX_GROUPS 64
 #define CTRL_NONE UINT32_MAX
@@ -99,7 +101,7 @@ struct hsk_ctrl {
 	struct ctrl_held *held;
 	uint8_t *held_buf;
 	size_t held_slot; /* bytes per held frame */
-	uint32_t held_free, held_count;
+	uint32_t held_free;
 
 	struct ctrl_group groups[CTRL_MAX_GROUPS];
 	unsigned int ngroups;
