@@ -142,8 +142,10 @@ int plot_groups(const char *png, const char *title, const char *ylabel,
 		const char *const *series, unsigned int k, const double *v,
 		char *why, size_t why_len);
 
+#ifndef container_of /* DPDK's rte_common.h has its own */
 #define container_of(p, type, member) \
 	((type *)((char *)(p)-offsetof(type, member)))
+#endif
 
 /*
  * One contender of the receive or the transmit workload, by its key

@@ -51,7 +51,8 @@ static const char *const backend_names[] = { "auto", "kernel", "af_xdp",
 static const char *const contender_keys[] = {
 	"hsk_recvfrom", "hsk_recvmmsg", "hsk_recv_zc", "hsk_packet_zc",
 	"hsk_sendto",	"hsk_sendmmsg", "hsk_send_zc", "raw_xsk",
-	"recvfrom",	"recvmmsg",	"sendto",      "sendmmsg",
+	"raw_rte",	"recvfrom",	"recvmmsg",    "sendto",
+	"sendmmsg",
 };
 
 static void usage(FILE *f)
@@ -104,8 +105,8 @@ static void usage(FILE *f)
 		"hsk_recvmmsg, hsk_recv_zc,\n"
 		"                       hsk_packet_zc, hsk_sendto, "
 		"hsk_sendmmsg, hsk_send_zc,\n"
-		"                       raw_xsk, recvfrom, recvmmsg, sendto, "
-		"sendmmsg\n"
+		"                       raw_xsk, raw_rte, recvfrom, recvmmsg, "
+		"sendto, sendmmsg\n"
 		"  -N, --napi MODE      thread: the receiving end's kernel "
 		"work in a NAPI thread\n"
 		"                       pinned to the receiver's CPU "
