@@ -13,7 +13,9 @@
 #   -t SECONDS  each sockperf run (default 5)
 #   -m BYTES    message size (default 64)
 #   -B LIST     hotsock backends to run under the preload (default:
-#               "kernel af_xdp"; add dpdk where it is built)
+#               "kernel af_xdp"; add dpdk where it is built: its row runs
+#               last, on net_af_packet vdevs over the veth ends, whose
+#               addresses the kernel gives up for it)
 #   -j FILE     also write the results as JSON
 #
 # Two network namespaces joined by a veth pair, 198.18.0.1 and 198.18.0.2,
@@ -79,6 +81,10 @@ done
 ip -n "$a" link set hsk0 up
 ip -n "$b" link set hsk1 up
 
+# The veth end and address of namespace $1.
+if_of() { [ "$1" = "$a" ] && echo hsk0 || echo hsk1; }
+ip_of() { [ "$1" = "$a" ] && echo 198.18.0.1 || echo 198.18.0.2; }
+
 # Becomes "$@" in namespace $1 with the environment of backend $2 ("none":
 # no preload): call it in a subshell. ip netns exec remounts /sys: libxdp
 # wants bpffs there again.
@@ -88,17 +94,30 @@ in_ns() {
 	if [ "$be" = none ]; then
 		exec ip netns exec "$ns" "$@"
 	fi
-	exec ip netns exec "$ns" env LD_PRELOAD="$preload" HOTSOCK_BACKEND="$be" \
+	exec ip netns exec "$ns" env \
+		HOTSOCK_DPDK_ARGS="--vdev=net_af_packet0,iface=$(if_of "$ns")" \
+		HOTSOCK_DPDK_IP="$(ip_of "$ns")/24" \
+		LD_PRELOAD="$preload" HOTSOCK_BACKEND="$be" \
 		HOTSOCK_LOG_LEVEL=1 HOTSOCK_STAT_DIR="$work" \
 		sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' \
 		sh "$@"
 }
 
+# A port DPDK owns: the kernel gives up its addresses there.
+give_ports_to_dpdk() {
+	for ns in "$a" "$b"; do
+		ip -n "$ns" addr flush dev "$(if_of "$ns")"
+		ip netns exec "$ns" sysctl -qw \
+			net.ipv6.conf."$(if_of "$ns")".disable_ipv6=1
+	done
+}
+
+
 start_server() {
 	(in_ns "$b" "$1" sockperf server -i 198.18.0.2 -p 11111 \
 		>"$work/server.log" 2>&1) &
 	server=$!
-	sleep 2 # sockperf has no ready signal; its bind comes first
+	sleep 3 # sockperf has no ready signal; its bind (and an EAL) come first
 }
 
 stop_server() {
@@ -116,7 +135,11 @@ server_rx() {
 pct() { sed -n "s/.*percentile $1 = *\([0-9.]*\).*/\1/p" "$2"; }
 
 rows=()
-for be in none $backends; do
+# dpdk last: it takes the ports from the kernel.
+order="none $(echo $backends | tr ' ' '\n' | grep -vx dpdk | tr '\n' ' ')"
+echo " $backends " | grep -q ' dpdk ' && order="$order dpdk"
+for be in $order; do
+	[ "$be" = dpdk ] && give_ports_to_dpdk
 	label=$([ "$be" = none ] && echo "kernel, no preload" ||
 		echo "preload $be")
 	start_server "$be"
