@@ -40,9 +40,10 @@ static FILE *gnuplot_open(const char *png, const char *title,
 	put_label(g, title);
 	fprintf(g, "\nset ylabel ");
 	put_label(g, ylabel);
-	fprintf(g, "\nset grid ytics\nset key top right\n"
+	fprintf(g, "\nset grid ytics\nset key above\n"
 		   "set xtics rotate by 30 right nomirror\n"
-		   "set bmargin 11\nset style fill solid 0.5 border -1\n");
+		   "set bmargin 11\nset lmargin 16\n"
+		   "set style fill solid 0.5 border -1\n");
 	return g;
 }
 
