@@ -1326,10 +1326,9 @@ CTRL_TEST(mld, last_leave_is_reported)
 	cr_assert_not(hsk_ctrl_is_member(ctrl, AF_INET6, &g));
 }
 
-CTRL_TEST(membership, errors)
+CTRL_TEST(membership, join_of_a_unicast_address_is_einval)
 {
-	union hsk_net_addr u4 = a4("198.18.0.9"), g4 = a4("239.1.2.3");
-	union hsk_net_addr u6 = a6("2001:2::9");
+	union hsk_net_addr u4 = a4("198.18.0.9"), u6 = a6("2001:2::9");
 
 	errno = 0;
 	cr_assert_eq(hsk_ctrl_join(ctrl, AF_INET, &u4, T0), -1);
@@ -1337,8 +1336,15 @@ CTRL_TEST(membership, errors)
 	errno = 0;
 	cr_assert_eq(hsk_ctrl_join(ctrl, AF_INET6, &u6, T0), -1);
 	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(out.n, 0);
+}
+
+CTRL_TEST(membership, leave_without_join_is_eaddrnotavail)
+{
+	union hsk_net_addr g = a4("239.1.2.3");
+
 	errno = 0;
-	cr_assert_eq(hsk_ctrl_leave(ctrl, AF_INET, &g4, T0), -1);
+	cr_assert_eq(hsk_ctrl_leave(ctrl, AF_INET, &g, T0), -1);
 	cr_assert_eq(errno, EADDRNOTAVAIL);
 	cr_assert_eq(out.n, 0);
 }
