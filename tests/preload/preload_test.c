@@ -9,6 +9,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+void pt_init(void)
+{
+	const char *v = getenv("LD_PRELOAD");
+
+	if (v) {
+		setenv("HSKP_PRELOAD", v, 1);
+		unsetenv("LD_PRELOAD");
+	}
+	tst_topo_init();
+}
+
 int pt_peer_udp(int family, uint16_t port)
 {
 	struct sockaddr_storage ss;

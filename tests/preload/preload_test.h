@@ -9,6 +9,16 @@
 
 #include "hsk_test.h"
 
+/*
+ * Fixture of a test under the preload: the preload stays with this process
+ * (LD_PRELOAD moves to HSKP_PRELOAD, so the commands that build the
+ * namespaces run without it), then the namespaces are built.
+ */
+void pt_init(void);
+#define PRELOAD_TEST(suite, name)                                 \
+	Test(suite, name, .init = pt_init, .fini = tst_topo_fini, \
+	     .timeout = TST_TIMEOUT)
+
 /* A kernel UDP socket in the peer namespace, bound to the peer address
  * and @port: made by the system call itself, so the preload leaves it to
  * the kernel. */
