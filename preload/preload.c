@@ -427,31 +427,38 @@ HSK_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	return IN_LIB(hsk_send(fd, buf, len, 0));
 }
 
+/* readv(2) and writev(2) as one message; false (EINVAL) for a negative
+ * count, as the kernel answers. */
+static bool iov_message(struct msghdr *m, const struct iovec *iov, int n)
+{
+	if (n < 0) {
+		errno = EINVAL;
+		return false;
+	}
+	*m = (struct msghdr){ .msg_iov = (struct iovec *)iov,
+			      .msg_iovlen = (size_t)n };
+	return true;
+}
+
 HSK_EXPORT ssize_t readv(int fd, const struct iovec *iov, int n)
 {
-	struct msghdr m = { .msg_iov = (struct iovec *)iov,
-			    .msg_iovlen = (size_t)n };
+	struct msghdr m;
 
 	if (!hskp_sock(fd))
 		return LIBC(readv)(fd, iov, n);
-	if (n < 0) {
-		errno = EINVAL;
+	if (!iov_message(&m, iov, n))
 		return -1;
-	}
 	return IN_LIB(hsk_recvmsg(fd, &m, 0));
 }
 
 HSK_EXPORT ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	struct msghdr m = { .msg_iov = (struct iovec *)iov,
-			    .msg_iovlen = (size_t)n };
+	struct msghdr m;
 
 	if (!hskp_sock(fd))
 		return LIBC(writev)(fd, iov, n);
-	if (n < 0) {
-		errno = EINVAL;
+	if (!iov_message(&m, iov, n))
 		return -1;
-	}
 	return IN_LIB(hsk_sendmsg(fd, &m, 0));
 }
 

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -246,6 +247,39 @@ PRELOAD_TEST(send, getsockname_and_setsockopt_answer_as_the_kernel)
 	len = sizeof(ss);
 	cr_assert_fail_errno(getpeername(fd, (struct sockaddr *)&ss, &len),
 			     ENOTCONN);
+	close(fd);
+}
+
+PRELOAD_TEST(recv, a_packet_socket_receives_the_peers_frames)
+{
+	struct sockaddr_ll ll, to, from;
+	socklen_t len = tst_ll_addr(&ll, TST_LOCAL, TST_ETHERTYPE, NULL),
+		  tolen = tst_ll_addr(&to, TST_PEER, TST_ETHERTYPE,
+				      tst_topo.mac_local),
+		  fromlen = sizeof(from);
+	int fd = socket(AF_PACKET, SOCK_DGRAM, htons(TST_ETHERTYPE)), peer;
+	char msg[MSG], buf[2048];
+
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	cr_assert_ok(bind(fd, (struct sockaddr *)&ll, len));
+	cr_assert_ok(topo_enter_peer(&tst_topo));
+	peer = (int)syscall(SYS_socket, AF_PACKET, SOCK_DGRAM,
+			    htons(TST_ETHERTYPE));
+	cr_assert_ok(topo_enter_local(&tst_topo));
+	cr_assert_geq(peer, 0);
+	tst_fill(msg, sizeof(msg), 4);
+	cr_assert_eq(sendto(peer, msg, sizeof(msg), 0, (struct sockaddr *)&to,
+			    tolen),
+		     sizeof(msg));
+	wait_in(fd);
+	cr_assert_eq(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			      &fromlen),
+		     MSG);
+	cr_assert_arr_eq(buf, msg, MSG);
+	cr_assert_eq(from.sll_ifindex, tst_topo.ifindex_local);
+	pt_assert_backend(fd, backend());
+	cr_assert_eq(pt_stat(fd, "rx_packets"), 1);
+	close(peer);
 	close(fd);
 }
 
