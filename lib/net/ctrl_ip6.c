@@ -255,21 +255,31 @@ static enum hsk_ctrl_verdict na_input(struct hsk_ctrl *c,
 static enum hsk_ctrl_verdict echo_input(struct hsk_ctrl *c,
 					const struct ctrl_pkt *p)
 {
+	const struct in6_addr *from = &p->dst.v6;
 	size_t len = p->l4_len;
 	uint8_t *m;
 
-	if (!ctrl_is_ours6(c, &p->dst.v6))
-		return ip6_is_mc(&p->dst.v6) ? HSK_CTRL_CONSUMED :
-					       HSK_CTRL_DROP;
+	if (ip6_is_mc(&p->dst.v6)) {
+		union hsk_net_addr g = { .v6 = p->dst.v6 };
+
+		/* answered, as Linux does by default (echo_ignore_multicast
+		 * 0), from our address of the asker's scope */
+		if (memcmp(&g.v6, &all_nodes, 16) &&
+		    !hsk_ctrl_is_member(c, AF_INET6, &g))
+			return HSK_CTRL_CONSUMED;
+		from = ip6_is_ll(&p->src.v6) ? &c->ll6 : &c->cfg.ip6;
+	} else if (!ctrl_is_ours6(c, &p->dst.v6)) {
+		return HSK_CTRL_DROP;
+	}
 	if (len < 8 || !unicast_src(&p->src.v6) ||
 	    HSK_ETH_HLEN + HSK_IP6_HLEN + len > c->tx_cap)
 		return HSK_CTRL_DROP;
 	m = ctrl_eth(c, p->eth + 6, ETH_P_IPV6_);
-	m = ip6_hdr(m, &p->dst.v6, &p->src.v6, IPPROTO_ICMPV6_, CTRL_TTL,
-		    p->tos, len);
+	m = ip6_hdr(m, from, &p->src.v6, IPPROTO_ICMPV6_, CTRL_TTL, p->tos,
+		    len);
 	memcpy(m, p->l4, len);
 	m[0] = ICMP6_ECHO_REPLY;
-	icmp6_csum(&p->dst.v6, &p->src.v6, m, len);
+	icmp6_csum(from, &p->src.v6, m, len);
 	ctrl_send(c, HSK_ETH_HLEN + HSK_IP6_HLEN + len, &c->st.echo_replies);
 	return HSK_CTRL_CONSUMED;
 }

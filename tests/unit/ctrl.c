@@ -967,6 +967,49 @@ CTRL_TEST(echo, ipv4_request_to_broadcast_is_not_answered)
 	cr_assert_eq(out.n, 0);
 }
 
+/* The peer's echo request, sent from its link-local address to @group. */
+static void echo6_to_group(uint8_t *f, const char *group)
+{
+	struct in6_addr g, ll;
+
+	memcpy(f, cap_echo6_request, sizeof(cap_echo6_request));
+	in6(group, &g);
+	in6("fe80::5eff:fe00:2", &ll);
+	f[0] = f[1] = 0x33;
+	memcpy(f + 2, &g.s6_addr[12], 4);
+	memcpy(f + IP6 + 8, &ll, 16);
+	memcpy(f + IP6 + 24, &g, 16);
+	fix_icmp6(f);
+}
+
+CTRL_TEST(echo, ipv6_request_to_all_nodes_is_answered_from_the_link_local)
+{
+	uint8_t f[sizeof(cap_echo6_request)];
+	struct in6_addr ll, peer;
+
+	in6("fe80::5eff:fe00:1", &ll);
+	in6("fe80::5eff:fe00:2", &peer);
+	echo6_to_group(f, "ff02::1");
+	cr_assert_eq(feed(f, sizeof(f), T0), HSK_CTRL_CONSUMED);
+	cr_assert_eq(out.n, 1);
+	cr_assert_arr_eq(out.f[0], mac_peer, 6);
+	cr_assert_arr_eq(out.f[0] + IP6 + 8, &ll, 16, "source");
+	cr_assert_arr_eq(out.f[0] + IP6 + 24, &peer, 16, "destination");
+	cr_assert_eq(out.f[0][ICMP6], 129);
+	cr_assert_arr_eq(out.f[0] + ICMP6 + 4, f + ICMP6 + 4,
+			 sizeof(f) - ICMP6 - 4, "echoed");
+	assert_icmp6_ok_at(out.f[0], ICMP6);
+}
+
+CTRL_TEST(echo, ipv6_request_to_a_group_not_joined_is_not_answered)
+{
+	uint8_t f[sizeof(cap_echo6_request)];
+
+	echo6_to_group(f, "ff02::1:3");
+	cr_assert_eq(feed(f, sizeof(f), T0), HSK_CTRL_CONSUMED);
+	cr_assert_eq(out.n, 0);
+}
+
 CTRL_TEST(echo, request_for_another_address_is_dropped)
 {
 	uint8_t f[sizeof(cap_echo4_request)];

@@ -227,6 +227,17 @@ LIVE_TEST(ctrl_live6, peer_pings_hotsock)
 	pings_are_answered(AF_INET6);
 }
 
+LIVE_TEST(ctrl_live6, peer_pinging_all_nodes_hears_hotsock)
+{
+	/* for a second, not a count: the peer answers itself at once */
+	int status = topo_run_peer(&topo,
+				   "ping -6 -i 0.2 -w 1 ff02::1%%%s >/dev/null",
+				   topo.if_peer);
+
+	cr_assert_eq(status, 0, "ping -6 ff02::1: status %d", status);
+	cr_assert_geq(stats().echo_replies, 3);
+}
+
 static void peer_learns_our_mac(int family)
 {
 	const uint8_t *m = topo.mac_local;
