@@ -63,7 +63,8 @@ void hsk_ctrl_free(struct hsk_ctrl *c);
 /*
  * hsk_ctrl_announce() - what a host says when it comes up: a gratuitous
  * ARP for its IPv4 address and an unsolicited neighbour advertisement for
- * its IPv6 address (and the MLD report for the solicited-node group).
+ * its IPv6 address and its link-local one (and the MLD report for their
+ * solicited-node groups, with any group already joined).
  */
 void hsk_ctrl_announce(struct hsk_ctrl *c, uint64_t now_ns);
 
@@ -122,11 +123,13 @@ void hsk_ctrl_port_unreachable(struct hsk_ctrl *c, const void *frame,
 
 /*
  * hsk_ctrl_join() / hsk_ctrl_leave() - multicast membership, counted per
- * group: the first join and the last leave send IGMPv3 or MLDv2 reports
- * (and answer later queries while joined); no report goes out for a
- * family the port has no address of. Returns 0, or -1 with EINVAL
- * (not a multicast group), EADDRNOTAVAIL (leave without join) or ENOBUFS
- * (64 groups of both families, the solicited-node groups included).
+ * group: the first join and the last leave send IGMPv3 or MLDv2 reports,
+ * repeated once within a second (and answer later queries while joined);
+ * after an IGMPv1/v2 or MLDv1 query, for 260 s, in that older version. No
+ * report goes out for a family the port has no address of. Returns 0, or
+ * -1 with EINVAL (not a multicast group), EADDRNOTAVAIL (leave without
+ * join) or ENOBUFS (64 groups of both families, the solicited-node groups
+ * included, and a group left until its leave is repeated).
  */
 int hsk_ctrl_join(struct hsk_ctrl *c, int family,
 		  const union hsk_net_addr *group, uint64_t now_ns);
