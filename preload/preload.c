@@ -319,11 +319,52 @@ HSK_EXPORT int getsockopt(int fd, int level, int name, void *val,
 	return IN_LIB(hsk_getsockopt(fd, level, name, val, len));
 }
 
+/* What a hotsock socket is underneath: a kernel socket, whose calls are
+ * the system calls on its descriptor. @teardown: its backend's state goes
+ * (the process owns it), else it is left as it is (a parent's). */
+static void to_plain(struct hsk_sock *s, bool teardown)
+{
+	if (teardown && s->be->ctl->close)
+		IN_LIB((s->be->ctl->close(s), 0));
+	s->be = &hsk_kernel_plain_backend;
+	s->priv = NULL;
+}
+
+/*
+ * A program that maps a packet ring of its own (libpcap) wants the
+ * kernel's packet socket itself: hotsock's ring, if any, comes down first,
+ * unmapped and released, so that the program's PACKET_VERSION and ring are
+ * the kernel's to accept. The socket stays in the table as a plain one.
+ */
+static bool wants_own_ring(const struct hsk_sock *s, int level, int name)
+{
+	return s->domain == AF_PACKET && level == SOL_PACKET &&
+	       (name == PACKET_VERSION || name == PACKET_RX_RING ||
+		name == PACKET_TX_RING);
+}
+
+static void hand_back(struct hsk_sock *s)
+{
+	struct tpacket_req3 none = { 0 };
+
+	hskp_table_lock();
+	if (s->be != &hsk_kernel_plain_backend) {
+		to_plain(s, true);
+		(void)LIBC(setsockopt)(s->fd, SOL_PACKET, PACKET_RX_RING, &none,
+				       sizeof(none));
+	}
+	hskp_table_unlock();
+}
+
 HSK_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 			  socklen_t len)
 {
-	if (!hskp_sock(fd))
+	struct hsk_sock *s = hskp_sock(fd);
+
+	if (!s)
 		return LIBC(setsockopt)(fd, level, name, val, len);
+	if (wants_own_ring(s, level, name))
+		hand_back(s);
 	return IN_LIB(hsk_setsockopt(fd, level, name, val, len));
 }
 
@@ -547,12 +588,8 @@ HSK_EXPORT int ioctl(int fd, unsigned long req, ...)
 static void demote(int fd, struct hsk_sock *s, void *teardown)
 {
 	(void)fd;
-	if (!strcmp(s->be->name, "kernel"))
-		return;
-	if (teardown && s->be->ctl->close)
-		IN_LIB((s->be->ctl->close(s), 0));
-	s->be = &hsk_kernel_plain_backend;
-	s->priv = NULL;
+	if (strcmp(s->be->name, "kernel"))
+		to_plain(s, teardown);
 }
 
 static void before_fork(void)

@@ -239,3 +239,17 @@ PROGRAM_TEST(socat_udp_runs_on_the_fast_path)
 	assert_fast(slurp("server.stat"), true, false);
 	assert_fast(slurp("client.stat"), true, false);
 }
+
+PROGRAM_TEST(tcpdump_captures_through_its_own_ring)
+{
+	/* libpcap maps a packet ring of its own: the preload gives it the
+	 * kernel's packet socket for that. */
+	start_server("tcpdump -n -i " TOPO_IF_PEER " -c 2 udp port 9999",
+		     "listening on");
+	run_client("sh -c 'for i in 1 2 3 4 5; do echo x | socat -u - "
+		   "UDP4:" TOPO_IP4_PEER ":9999; done'");
+	cr_assert(server_exits(), "tcpdump did not finish:\n%s",
+		  slurp("server.log"));
+	cr_assert_not_null(strstr(slurp("server.log"), "2 packets captured"),
+			   "%s", slurp("server.log"));
+}
