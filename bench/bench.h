@@ -26,7 +26,14 @@
 #define MAX_BACKENDS 4
 
 /* Workloads, in the order a run takes them. */
-enum workload { WL_RECEIVE, WL_TRANSMIT, WL_PINGPONG, WL_INSNS, WL_COUNT };
+enum workload {
+	WL_RECEIVE,
+	WL_TRANSMIT,
+	WL_PINGPONG,
+	WL_INSNS,
+	WL_CAPTURE,
+	WL_COUNT
+};
 
 extern const char *const workload_names[WL_COUNT];
 
@@ -140,7 +147,7 @@ int plot_bars(const char *png, const char *title, const char *ylabel,
 int plot_groups(const char *png, const char *title, const char *ylabel,
 		const char *const *labels, unsigned int n,
 		const char *const *series, unsigned int k, const double *v,
-		char *why, size_t why_len);
+		int log_y, char *why, size_t why_len);
 
 #ifndef container_of /* DPDK's rte_common.h has its own */
 #define container_of(p, type, member) \
@@ -173,6 +180,16 @@ int workload_receive(struct hsk_topo *t, struct config *cfg, FILE *json);
 int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json);
 int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json);
 int workload_insns(struct config *cfg, const char *self, FILE *json);
+int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
+		     FILE *json);
+
+/* The receive workload's xsk source on its own, paced at @rate datagrams
+ * per second (0: as fast as it can), to hsk0:@port. */
+struct source;
+struct source *source_start(struct hsk_topo *t, const struct config *cfg,
+			    int port, double rate, const char **what);
+uint64_t source_sent(struct source *src);
+int source_stop(struct source *src);
 
 /* The instruction counting child (run under valgrind): `--insns-child
  * KEY`. Return: the exit status. */

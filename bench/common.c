@@ -33,7 +33,8 @@
 #define PROBE_PORT 19998 /* NAPI probes */
 
 const char *const workload_names[WL_COUNT] = { "receive", "transmit",
-					       "pingpong", "instructions" };
+					       "pingpong", "instructions",
+					       "capture" };
 
 volatile sig_atomic_t g_stop;
 volatile sig_atomic_t g_alarm;

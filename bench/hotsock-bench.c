@@ -16,6 +16,8 @@
  *   instructions  user-space instructions per datagram of each
  *                 contender's receive and send loop, counted by callgrind
  *                 over a fixed number of datagrams (insns.c)
+ *   capture       hotsock-capture against tcpdump -w at the same offered
+ *                 load, rate step by rate step (capture.c)
  *
  * The default is receive, pingpong and instructions: about a minute and a
  * half. Every wait has a timeout, the whole run a watchdog, and the
@@ -69,8 +71,9 @@ static void usage(FILE *f)
 		"Runs as root; builds and removes its own namespaces.\n"
 		"\n"
 		"  -w, --workload LIST  receive, transmit, pingpong, "
-		"instructions (default:\n"
-		"                       receive,pingpong,instructions)\n"
+		"instructions, capture\n"
+		"                       (default: "
+		"receive,pingpong,instructions)\n"
 		"  -a, --all            every workload\n"
 		"  -d, --duration SEC   seconds per contender and rep "
 		"(default 0.8)\n"
@@ -468,6 +471,9 @@ int main(int argc, char **argv)
 			break;
 		case WL_INSNS:
 			rc = workload_insns(&cfg, argv[0], json);
+			break;
+		case WL_CAPTURE:
+			rc = workload_capture(&topo, &cfg, argv[0], json);
 			break;
 		}
 		if (rc)

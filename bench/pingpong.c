@@ -517,12 +517,12 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 
 			snprintf(png, sizeof(png), "%s/pingpong-latency.png",
 				 cfg->plot_dir);
-			if (plot_groups(
-				    png,
-				    "UDP round trip, one datagram in flight "
-				    "(median over the reps)",
-				    "microseconds (log scale)", labels, nr,
-				    pct_name, N_PCT, v, why, sizeof(why)) < 0)
+			if (plot_groups(png,
+					"UDP round trip, one datagram in flight "
+					"(median over the reps)",
+					"microseconds (log scale)", labels, nr,
+					pct_name, N_PCT, v, 1, why,
+					sizeof(why)) < 0)
 				fprintf(stderr,
 					"hotsock-bench: no plot %s: %s\n", png,
 					why);

@@ -93,7 +93,7 @@ int plot_bars(const char *png, const char *title, const char *ylabel,
 int plot_groups(const char *png, const char *title, const char *ylabel,
 		const char *const *labels, unsigned int n,
 		const char *const *series, unsigned int k, const double *v,
-		char *why, size_t why_len)
+		int log_y, char *why, size_t why_len)
 {
 	unsigned int i, j;
 	FILE *g;
@@ -105,8 +105,10 @@ int plot_groups(const char *png, const char *title, const char *ylabel,
 	g = gnuplot_open(png, title, ylabel, n, why, why_len);
 	if (!g)
 		return -1;
-	fprintf(g, "set logscale y\nset style data histograms\n"
-		   "set style histogram clustered gap 1\n$d << EOD\n");
+	fprintf(g,
+		"%s\nset style data histograms\n"
+		"set style histogram clustered gap 1\n$d << EOD\n",
+		log_y ? "set logscale y" : "set yrange [0:*]");
 	for (i = 0; i < n; i++) {
 		put_label(g, labels[i]);
 		for (j = 0; j < k; j++)

@@ -168,6 +168,7 @@ struct sender {
 	size_t size;
 	unsigned int batch;
 	int cpu;
+	double rate; /* xsk: datagrams per second, or 0: as fast as it can */
 	/* xsk: the frame, built by the main thread */
 	unsigned char frame[ETH_HLEN_ + MTU];
 	uint32_t frame_len;
@@ -239,6 +240,7 @@ static void *xsk_sender_main(void *arg)
 {
 	struct sender *s = arg;
 	struct xsk_raw *x;
+	double t0;
 	int err;
 
 	pin_self(s->cpu);
@@ -258,10 +260,23 @@ static void *xsk_sender_main(void *arg)
 	}
 	xsk_raw_tx_prepare(x, s->frame, s->frame_len);
 	atomic_store(&s->ready, 1);
+	t0 = now();
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed) &&
 	       !g_stop) {
-		unsigned int n = xsk_raw_tx_burst(x, s->frame_len, UINT_MAX);
+		unsigned int n, max = UINT_MAX;
 		uint64_t kicks, stalls;
+
+		if (s->rate > 0) {
+			/* Paced: no more than the schedule allows so far. */
+			double due = (now() - t0) * s->rate -
+				     (double)atomic_load_explicit(
+					     &s->sent, memory_order_relaxed);
+
+			if (due < 1)
+				continue;
+			max = due < 32 ? (unsigned int)due : 32;
+		}
+		n = xsk_raw_tx_burst(x, s->frame_len, max);
 
 		if (n)
 			atomic_fetch_add_explicit(&s->sent, n,
@@ -556,7 +571,8 @@ static int open_kernel_sender(struct sender *s, struct hsk_topo *t,
  */
 static int start_sender(struct sender *s, enum source_kind kind,
 			struct hsk_topo *t, const struct config *cfg, int port,
-			int cpu, pthread_t *th, int *started, const char **what)
+			int cpu, double rate, pthread_t *th, int *started,
+			const char **what)
 {
 	void *(*fn)(void *) = kernel_sender_main;
 	sigset_t all, old;
@@ -570,6 +586,7 @@ static int start_sender(struct sender *s, enum source_kind kind,
 	s->size = cfg->size;
 	s->batch = cfg->batch;
 	s->cpu = cpu;
+	s->rate = rate;
 	atomic_init(&s->ready, 0);
 	atomic_init(&s->stop, 0);
 	atomic_init(&s->sent, 0);
@@ -675,7 +692,7 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 		fail(run, "receiver");
 		goto out;
 	}
-	if (start_sender(&s, source, t, cfg, port, tx_cpu, &th, &started,
+	if (start_sender(&s, source, t, cfg, port, tx_cpu, 0, &th, &started,
 			 &what) < 0) {
 		fail(run, what);
 		goto out;
@@ -1065,7 +1082,7 @@ static int probe_xsk_source(struct hsk_topo *t, const struct config *cfg,
 		snprintf(why, why_len, "probe socket: %s", strerror(errno));
 		goto out;
 	}
-	if (start_sender(&s, SRC_XSK, t, cfg, PROBE_PORT, cpu, &th, &started,
+	if (start_sender(&s, SRC_XSK, t, cfg, PROBE_PORT, cpu, 0, &th, &started,
 			 &what) < 0) {
 		snprintf(why, why_len, "%s: %s", what, strerror(errno));
 		goto out;
@@ -1133,7 +1150,7 @@ static double calibrate_source(struct hsk_topo *t, const struct config *cfg,
 		close(fd);
 		return 0;
 	}
-	if (start_sender(&s, SRC_XSK, t, cfg, PROBE_PORT, cpu, &th, &started,
+	if (start_sender(&s, SRC_XSK, t, cfg, PROBE_PORT, cpu, 0, &th, &started,
 			 &what) < 0) {
 		snprintf(why, why_len, "%s: %s", what, strerror(errno));
 	} else {
@@ -1171,6 +1188,48 @@ static double calibrate_source(struct hsk_topo *t, const struct config *cfg,
 		pps = 0;
 	}
 	return pps;
+}
+#endif
+
+#ifdef HSK_BENCH_XSK
+/* The xsk source on its own, paced at @rate (0: as fast as it can). */
+struct source {
+	struct sender s;
+	pthread_t th;
+	int started;
+};
+
+struct source *source_start(struct hsk_topo *t, const struct config *cfg,
+			    int port, double rate, const char **what)
+{
+	struct source *src = calloc(1, sizeof(*src));
+
+	if (!src) {
+		*what = "calloc";
+		return NULL;
+	}
+	if (start_sender(&src->s, SRC_XSK, t, cfg, port, cfg->tx_cpu, rate,
+			 &src->th, &src->started, what) < 0) {
+		int err = errno;
+
+		source_stop(src);
+		errno = err;
+		return NULL;
+	}
+	return src;
+}
+
+uint64_t source_sent(struct source *src)
+{
+	return atomic_load(&src->s.sent);
+}
+
+int source_stop(struct source *src)
+{
+	int err = stop_sender(&src->s, src->th, src->started);
+
+	free(src);
+	return err;
 }
 #endif
 

@@ -148,6 +148,17 @@ Test(workload, pingpong_reports_every_percentile, .timeout = RUN_TIMEOUT)
 		       "pingpong-latency.png", NULL);
 }
 
+Test(workload, capture_reports_each_tool_at_each_rate, .timeout = RUN_TIMEOUT)
+{
+	if (!getenv("HSK_BENCH_CAPTURE"))
+		cr_skip_test("hotsock-capture is not built (libpcap)");
+	workload_smoke("capture",
+		       "all(r['ok'] and 0 < r['captured'] and "
+		       "r['file_bytes'] > 0 for r in d['capture']['results']) "
+		       "and len(d['capture']['results']) == 12",
+		       "capture.png", NULL);
+}
+
 Test(workload, instructions_counts_each_loop, .timeout = RUN_TIMEOUT)
 {
 	if (getenv("HSK_BENCH_SANITIZED"))
