@@ -1281,8 +1281,9 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 	q = &xs->port->q[0];
 	pthread_mutex_lock(&xs->port->lock);
 	r = queue_datagram(xs, q, m, &pl, len);
-	if (!r)
-		xsk_tx_kick(q);
+	/* Even when the ring was full: veth may have refused the last
+	 * kick, and only another one sends what waits there. */
+	xsk_tx_kick(q);
 	pthread_mutex_unlock(&xs->port->lock);
 	if (r)
 		return -1;
@@ -1345,8 +1346,7 @@ static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 		}
 	}
 	if (locked) {
-		if (run)
-			xsk_tx_kick(q);
+		xsk_tx_kick(q); /* even after a full ring: see xdp_sendmsg() */
 		pthread_mutex_unlock(&xs->port->lock);
 		queued += run;
 	}
@@ -1520,8 +1520,7 @@ static int xdp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 	q = &xs->port->q[0];
 	pthread_mutex_lock(&xs->port->lock);
 	k = xsk_tx_submit(q, d, i);
-	if (k)
-		xsk_tx_kick(q);
+	xsk_tx_kick(q); /* even after a full ring: see xdp_sendmsg() */
 	pthread_mutex_unlock(&xs->port->lock);
 	hsk_count(&s->stats.tx_fast_path, k);
 	if (!k) {

@@ -540,11 +540,15 @@ unsigned int xsk_tx_submit(struct xsk_queue *q, const struct xdp_desc *d,
 
 void xsk_tx_kick(struct xsk_queue *q)
 {
+	int saved = errno;
+
 	/* With need_wakeup the kernel says when it is asleep; copy mode
 	 * transmits inside this call. A full queue (EAGAIN, ENOBUFS) or a
-	 * busy driver (EBUSY) drains through completions later. */
-	if (xsk_ring_prod__needs_wakeup(&q->tx))
-		sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	 * busy driver (EBUSY) drains through completions or the next kick,
+	 * and is not the caller's error: errno is left as it was. */
+	if (xsk_ring_prod__needs_wakeup(&q->tx) &&
+	    sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0)
+		errno = saved;
 	/* A socket that only sends never pulls: take back what the kernel
 	 * finished here, or the completion ring fills and transmit stops. */
 	xsk_reap_completions(q);

@@ -122,7 +122,7 @@ static inline void *xsk_frame_ptr(struct xsk_queue *q, uint64_t addr)
  * fit in the TX ring. */
 unsigned int xsk_tx_submit(struct xsk_queue *q, const struct xdp_desc *d,
 			   unsigned int n);
-/* Tells the kernel to transmit, when it asked to be told. */
+/* Tells the kernel to transmit, when it asked to be told; errno is kept. */
 void xsk_tx_kick(struct xsk_queue *q);
 void xsk_reap_completions(struct xsk_queue *q);
 /* Frames the kernel could not put in this port's RX rings (ring full, no
