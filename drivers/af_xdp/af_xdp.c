@@ -406,8 +406,10 @@ static void register_sock(struct xdp_sock *xs)
 	if (xs->packet && xs->exclusive) {
 		xs->port->ntaps++;
 		xsk_port_ptype_add(xs->port, xs->ptype);
-	} else if (!xs->packet)
+	} else if (!xs->packet) {
+		xs->port->nudp++;
 		flows(xs, true);
+	}
 	pthread_mutex_unlock(&xs->port->lock);
 }
 
@@ -482,9 +484,10 @@ static void disengage(struct xdp_sock *xs)
 	for (pp = &p->socks; *pp != xs; pp = &(*pp)->next)
 		;
 	*pp = xs->next;
-	if (!xs->packet)
+	if (!xs->packet) {
+		p->nudp--;
 		flows(xs, false);
-	else if (xs->exclusive) {
+	} else if (xs->exclusive) {
 		p->ntaps--;
 		if (!ptype_shared(p, xs->ptype))
 			xsk_port_ptype_del(p, xs->ptype);

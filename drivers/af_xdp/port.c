@@ -646,7 +646,13 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 		e.ethertype = 0;
 		if (d->len >= HSK_ETH_HLEN)
 			memcpy(&e.ethertype, frame + 12, 2);
-		v = hsk_net_parse_udp(frame, d->len, p->csum, &e.pkt);
+		if (p->nudp) {
+			v = hsk_net_parse_udp(frame, d->len, p->csum, &e.pkt);
+		} else {
+			/* Only packet taps: a frame goes to them whole. */
+			v = HSK_NET_OTHER;
+			e.pkt.addressed = false;
+		}
 		if (e.pkt.addressed && v != HSK_NET_OTHER)
 			udp = demux_udp(p, &e.pkt);
 		if (p->ntaps &&

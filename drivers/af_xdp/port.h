@@ -58,6 +58,7 @@ struct xsk_port {
 	struct xsk_queue *q;
 	struct xdp_sock *socks; /* engaged sockets, for demultiplexing */
 	unsigned int ntaps;	/* of them, packet sockets taking frames */
+	unsigned int nudp;	/* and UDP sockets: without any, no parsing */
 	uint64_t rx_unclaimed;	/* frames for no socket of ours */
 	uint64_t rx_malformed;
 	struct xsk_port *next;
