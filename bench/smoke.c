@@ -124,6 +124,20 @@ Test(workload, receive_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 		       "receive-pps.png", NULL);
 }
 
+/* hotsock on its dpdk backend (net_af_xdp on hsk0), in a child of its
+ * own per run, then the raw and kernel receivers on a bare hsk0 again. */
+Test(workload, receive_on_dpdk_writes_json_and_plot, .timeout = RUN_TIMEOUT)
+{
+	if (!getenv("HSK_BENCH_DPDK") || !getenv("HSK_BENCH_AF_XDP"))
+		cr_skip_test("the dpdk backend or libxdp is not built");
+	workload_smoke("receive",
+		       "any(r['backend'] == 'dpdk' for r in "
+		       "d['receive']['results']) and all(r['ok'] and "
+		       "r['runs'][0]['rx_packets'] > 0 for r in "
+		       "d['receive']['results'])",
+		       "receive-pps.png", "--backend=dpdk");
+}
+
 /*
  * Every backend's senders except af_xdp's: its transmit stalls for good
  * once veth refuses a kick (issue 5's report), which a blast at full rate
