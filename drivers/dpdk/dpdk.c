@@ -292,9 +292,7 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 			continue;
 		if (to_all) {
 			rte_mbuf_refcnt_update(m, 1);
-			if (enqueue(ds, m, pkt, ts))
-				hsk_count(&ds->s->stats.rx_fast_path, 0);
-			else
+			if (!enqueue(ds, m, pkt, ts))
 				rte_pktmbuf_free(m);
 		} else if (score > top) {
 			top = score;
