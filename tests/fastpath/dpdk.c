@@ -244,14 +244,20 @@ static void join_is_reported(int family, const char *filter)
 
 NET_TEST(dpdk4, joining_a_group_sends_an_igmpv3_report)
 {
-	join_is_reported(AF_INET, "igmp and igmp[0] == 0x22");
+	/* A report whose first record is 239.1.2.3. */
+	join_is_reported(
+		AF_INET,
+		"igmp and igmp[0] == 0x22 and igmp[12:4] == 0xef010203");
 }
 
-/* MLDv2 reports carry a hop-by-hop header: ICMPv6 type 143 behind it. */
+/* MLDv2 reports carry a hop-by-hop header: ICMPv6 type 143 behind it,
+ * its first record for ff15::1:2:3 (not the solicited-node group that
+ * the port announced at start). */
 NET_TEST(dpdk6, joining_a_group_sends_an_mldv2_report)
 {
 	join_is_reported(AF_INET6,
-			 "ip6[6] == 0 and ip6[40] == 58 and ip6[48] == 143");
+			 "ip6[6] == 0 and ip6[40] == 58 and ip6[48] == 143 and "
+			 "ip6[60:4] == 0xff150000 and ip6[72:4] == 0x00020003");
 }
 
 /* ---- fragments ------------------------------------------------------ */
