@@ -427,6 +427,13 @@ static void dp_close(struct hsk_sock *s)
 	while (ds->head != ds->tail)
 		rte_pktmbuf_free(ds->rxq[ds->head++ & (DP_RXQ_SIZE - 1)].m);
 	pthread_mutex_unlock(&p->lock);
+	/* Buffers still lent die with the socket (their cookies are mbufs),
+	 * as a kernel slab's would: the pool gets them back. */
+	for (uint32_t i = 0; s->loans.tab && i < s->loans.cap; i++)
+		if (s->loans.tab[i].kind)
+			rte_pktmbuf_free(
+				(struct rte_mbuf *)(uintptr_t)s->loans.tab[i]
+					.cookie);
 	free(ds);
 }
 

@@ -675,3 +675,26 @@ Test(dpdk4, two_processes_exchange_datagrams_over_net_memif,
 		  "the echo process: status %d", status);
 	hsk_close(fd);
 }
+
+/* ---- zero-copy buffers and close ------------------------------------ */
+
+/* More rounds of a full cap than the pool has mbufs: only a pool that
+ * gets back what each closed socket still held can serve them all. */
+NET_TEST(dpdk4, buffers_held_at_close_go_back_to_the_pool)
+{
+	static struct hsk_buf b[256];
+
+	for (int round = 0; round < 40; round++) {
+		int fd = tst_udp_bound(AF_INET, TST_PORT_LOCAL);
+		unsigned int held = 0;
+
+		while (held < 256) {
+			int n = hsk_buf_alloc(fd, b + held, 256 - held);
+
+			cr_assert_gt(n, 0, "round %d, %u held: %s", round, held,
+				     strerror(errno));
+			held += (unsigned int)n;
+		}
+		cr_assert_ok(hsk_close(fd));
+	}
+}
