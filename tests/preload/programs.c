@@ -228,12 +228,13 @@ PROGRAM_TEST(python_socket_module_echo_runs_on_the_fast_path)
 
 PROGRAM_TEST(socat_udp_runs_on_the_fast_path)
 {
-	start_server("socat -T 2 UDP4-RECVFROM:40001,bind=" TOPO_IP4_PEER
+	start_server("socat -T 4 UDP4-RECVFROM:40001,bind=" TOPO_IP4_PEER
 		     " SYSTEM:cat",
 		     "local=" TOPO_IP4_PEER ":40001");
-	run_client(
-		"sh -c 'echo hello-hotsock | socat -T 3 - UDP4:" TOPO_IP4_PEER
-		":40001'");
+	/* -t: how long socat waits for the echo once its input ends (0.5 s
+	 * by default, short for a loaded machine). */
+	run_client("sh -c 'echo hello-hotsock | socat -t 3 -T 6 - "
+		   "UDP4:" TOPO_IP4_PEER ":40001'");
 	cr_assert_str_eq(slurp("client.log"), "hello-hotsock\n");
 	cr_assert(server_exits(), "socat did not finish");
 	assert_fast(slurp("server.stat"), true, false);
