@@ -1223,15 +1223,45 @@ static ssize_t shadow_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 }
 
 /* Whether @m can leave by the fast path, and how (@pl, @len). */
+/*
+ * The plan of the last datagram of a batch and where it went: the next one
+ * to the same place reuses it (a route and neighbour lookup costs more
+ * than building the datagram).
+ */
+struct plan_memo {
+	bool valid;
+	socklen_t namelen;
+	struct sockaddr_storage name;
+};
+
+static bool same_place(const struct plan_memo *pm, const struct msghdr *m)
+{
+	if (!pm || !pm->valid || m->msg_namelen != pm->namelen ||
+	    !m->msg_name != !pm->namelen)
+		return false;
+	return !pm->namelen || !memcmp(m->msg_name, &pm->name, pm->namelen);
+}
+
 static bool send_fast(struct xdp_sock *xs, const struct msghdr *m, int flags,
-		      struct tx_plan *pl, size_t *len)
+		      struct tx_plan *pl, size_t *len, struct plan_memo *pm)
 {
 	/* Anything unusual is the kernel's to answer, errors included. */
 	if (!xs->port || !m || m->msg_controllen ||
 	    (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) ||
-	    (m->msg_iovlen && !m->msg_iov) ||
-	    !plan_send(xs, m->msg_name, m->msg_namelen, pl))
+	    (m->msg_iovlen && !m->msg_iov))
 		return false;
+	if (!same_place(pm, m)) {
+		if (pm)
+			pm->valid = false;
+		if (!plan_send(xs, m->msg_name, m->msg_namelen, pl))
+			return false;
+		if (pm && (!m->msg_name || m->msg_namelen <= sizeof(pm->name))) {
+			pm->valid = true;
+			pm->namelen = m->msg_name ? m->msg_namelen : 0;
+			if (pm->namelen)
+				memcpy(&pm->name, m->msg_name, pm->namelen);
+		}
+	}
 	*len = iov_len(m);
 	return plan_fits(pl, *len);
 }
@@ -1279,7 +1309,7 @@ static ssize_t xdp_sendmsg(struct hsk_sock *s, const struct msghdr *m,
 	size_t len;
 	int r;
 
-	if (!send_fast(xs, m, flags, &pl, &len))
+	if (!send_fast(xs, m, flags, &pl, &len, NULL))
 		return shadow_sendmsg(s, m, flags);
 	q = &xs->port->q[0];
 	pthread_mutex_lock(&xs->port->lock);
@@ -1307,12 +1337,13 @@ static int xdp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
 	struct xsk_queue *q = NULL;
 	unsigned int i, queued = 0, run = 0;
 	bool locked = false;
+	struct plan_memo pm = { .valid = false };
 	struct tx_plan pl;
 	size_t len;
 	ssize_t r = 0;
 
 	for (i = 0; i < n; i++) {
-		if (send_fast(xs, &v[i].msg_hdr, flags, &pl, &len)) {
+		if (send_fast(xs, &v[i].msg_hdr, flags, &pl, &len, &pm)) {
 			if (!locked) {
 				q = &xs->port->q[0];
 				pthread_mutex_lock(&xs->port->lock);

@@ -420,6 +420,53 @@ FAMILY_TEST(udp, sendmmsg_sends_each_message_as_a_datagram)
 	peer_expect(&p, m2, sizeof(m2));
 }
 
+FAMILY_TEST(udp, sendmmsg_sends_each_message_to_its_own_address)
+{
+	enum { N = 6 };
+	struct tst_pair p;
+	struct sockaddr_storage to[2];
+	socklen_t tolen[2];
+	struct iovec iov[N];
+	struct mmsghdr mm[N];
+	char msg[N][16], buf[64];
+	int peer[2], i;
+
+	tst_pair_open(&p, family, false, false);
+	peer[0] = p.peer;
+	peer[1] = tst_peer_udp(family, TST_PORT_PEER2);
+	tolen[0] = tst_addr(family, TST_PEER, TST_PORT_PEER, &to[0]);
+	tolen[1] = tst_addr(family, TST_PEER, TST_PORT_PEER2, &to[1]);
+	/* The peer speaks first: its neighbour entry exists, as in a
+	 * conversation, so a fast path can take every message. */
+	tst_peer_send(&p, "hi", 2);
+	recv_expect(p.fd, "hi", 2);
+	memset(mm, 0, sizeof(mm));
+	/* Two messages to one, one to the other, and back: a destination
+	 * carried over from the message before would show. */
+	for (i = 0; i < N; i++) {
+		int d = i % 3 == 2;
+
+		snprintf(msg[i], sizeof(msg[i]), "message %d", i);
+		iov[i] = (struct iovec){ msg[i], strlen(msg[i]) };
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &to[d];
+		mm[i].msg_hdr.msg_namelen = tolen[d];
+	}
+	cr_assert_eq(hsk_sendmmsg(p.fd, mm, N, 0), N, "hsk_sendmmsg: %s",
+		     strerror(errno));
+	for (i = 0; i < N; i++) {
+		int d = i % 3 == 2;
+		ssize_t r = tst_kernel_recv(peer[d], buf, sizeof(buf), 2000,
+					    NULL, NULL);
+
+		cr_assert_eq(r, (ssize_t)strlen(msg[i]), "message %d: %zd", i,
+			     r);
+		cr_assert_arr_eq(buf, msg[i], (size_t)r, "message %d", i);
+	}
+	close(peer[1]);
+}
+
 FAMILY_TEST(udp, recvmmsg_receives_every_queued_datagram)
 {
 	enum { N = 5, VLEN = 8 };
