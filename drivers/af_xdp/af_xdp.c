@@ -1255,7 +1255,8 @@ static bool send_fast(struct xdp_sock *xs, const struct msghdr *m, int flags,
 			pm->valid = false;
 		if (!plan_send(xs, m->msg_name, m->msg_namelen, pl))
 			return false;
-		if (pm && (!m->msg_name || m->msg_namelen <= sizeof(pm->name))) {
+		if (pm &&
+		    (!m->msg_name || m->msg_namelen <= sizeof(pm->name))) {
 			pm->valid = true;
 			pm->namelen = m->msg_name ? m->msg_namelen : 0;
 			if (pm->namelen)
