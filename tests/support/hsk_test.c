@@ -28,7 +28,7 @@ static void dpdk_takes_hsk0(void)
 		return;
 	err = topo_run_local(&tst_topo,
 			     "ip addr flush dev %s && "
-			     "sysctl -qw net.ipv6.conf.%s.disable_ipv6=1",
+			     "echo 1 >/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 			     tst_topo.if_local, tst_topo.if_local);
 	cr_assert_eq(err, 0, "taking hsk0 from the kernel: status %d", err);
 	/* Rings deep enough for the suites' bursts (1000 frames). */
