@@ -39,24 +39,31 @@ void tst_topo_init(void);
 void tst_topo_fini(void);
 
 /* A test that needs the topology. */
-#define NET_TEST(suite, name, ...)                                      \
-	Test(suite, name, .init = tst_topo_init, .fini = tst_topo_fini, \
+#define NET_TEST(suite, name, ...) \
+	NET_TEST_INIT(suite, name, tst_topo_init, ##__VA_ARGS__)
+
+/* A test whose fixture does more than tst_topo_init() (which it calls). */
+#define NET_TEST_INIT(suite, name, init_fn, ...)                  \
+	Test(suite, name, .init = init_fn, .fini = tst_topo_fini, \
 	     .timeout = TST_TIMEOUT, ##__VA_ARGS__)
 
 /*
  * FAMILY_TEST(udp, name) { ... uses `family` ... } defines the test twice,
  * as udp4/name (AF_INET) and udp6/name (AF_INET6), with one body.
  */
-#define FAMILY_TEST(suite, name, ...)                  \
-	static void suite##_##name##_body(int family); \
-	NET_TEST(suite##4, name, ##__VA_ARGS__)        \
-	{                                              \
-		suite##_##name##_body(AF_INET);        \
-	}                                              \
-	NET_TEST(suite##6, name, ##__VA_ARGS__)        \
-	{                                              \
-		suite##_##name##_body(AF_INET6);       \
-	}                                              \
+#define FAMILY_TEST(suite, name, ...) \
+	FAMILY_TEST_INIT(suite, name, tst_topo_init, ##__VA_ARGS__)
+
+#define FAMILY_TEST_INIT(suite, name, init_fn, ...)           \
+	static void suite##_##name##_body(int family);        \
+	NET_TEST_INIT(suite##4, name, init_fn, ##__VA_ARGS__) \
+	{                                                     \
+		suite##_##name##_body(AF_INET);               \
+	}                                                     \
+	NET_TEST_INIT(suite##6, name, init_fn, ##__VA_ARGS__) \
+	{                                                     \
+		suite##_##name##_body(AF_INET6);              \
+	}                                                     \
 	static void suite##_##name##_body(int family)
 
 /* Assert that a call failed with -1 and the given errno. */
