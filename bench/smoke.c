@@ -140,14 +140,18 @@ Test(workload, receive_on_dpdk_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 
 /*
  * Every backend's senders except af_xdp's: its transmit stalls for good
- * once veth refuses a kick (issue 5's report), which a blast at full rate
- * provokes; the af_xdp send loops are counted below.
+ * once veth refuses a kick (docs/benchmarks.md, "Seen in the library"),
+ * which a blast at full rate provokes; the af_xdp send loops are counted
+ * below.
  */
 Test(workload, transmit_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 {
+	/* Counted at most what was sent, give or take what raw xsk left on
+	 * its 2048-entry TX ring at the warm-up's end (sent at the next
+	 * kick, in the window). */
 	workload_smoke("transmit",
 		       "all(r['ok'] and r['runs'][0]['counted'] > 0 and "
-		       "r['runs'][0]['counted'] <= r['runs'][0]['sent'] "
+		       "r['runs'][0]['counted'] <= r['runs'][0]['sent'] + 2048 "
 		       "for r in d['transmit']['results'])",
 		       "transmit-pps.png", "--backend=kernel");
 }
