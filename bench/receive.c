@@ -304,6 +304,7 @@ struct receiver {
 	struct hsk_buf zc[BATCH_MAX];
 #ifdef HSK_BENCH_XSK
 	struct xsk_raw *xsk; /* raw xsk */
+	uint32_t frame_len;  /* raw xsk: the source's frames' length */
 #endif
 	uint64_t bad; /* datagrams of the wrong length */
 	unsigned int sink;
@@ -379,14 +380,14 @@ static int receive(struct receiver *r)
 		return r->c->how == HSK_PACKET_ZC ? (int)ok : n;
 	case RAW_XSK:
 #ifdef HSK_BENCH_XSK
-		n = (int)xsk_raw_rx_burst(r->xsk);
+		n = (int)xsk_raw_rx_burst(r->xsk, r->frame_len);
 		if (!n) {
 			/* Idle: sleep until the ring has frames, bounded. */
 			struct pollfd p = { xsk_raw_fd(r->xsk), POLLIN, 0 };
 
 			if (poll(&p, 1, (int)(RX_TIMEOUT * 1000)) < 0)
 				return -1;
-			n = (int)xsk_raw_rx_burst(r->xsk);
+			n = (int)xsk_raw_rx_burst(r->xsk, r->frame_len);
 		}
 		if (!n)
 			errno = EAGAIN;
@@ -457,6 +458,9 @@ static int open_receiver(struct receiver *r, const struct hsk_topo *t,
 	if (r->c->how == RAW_XSK) {
 #ifdef HSK_BENCH_XSK
 		/* Every frame of hsk0's queue 0, through libxdp's program. */
+		r->frame_len =
+			(uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) +
+				   8 + r->size);
 		r->xsk = xsk_raw_open(t->if_local, true);
 		if (!r->xsk)
 			return -1;

@@ -86,7 +86,8 @@ struct tx_run {
 struct counter {
 	struct hsk_topo *topo;
 	int cpu;
-	atomic_int ready; /* 1 counting, -1 failed */
+	uint32_t frame_len; /* the senders' frames; others are not counted */
+	atomic_int ready;   /* 1 counting, -1 failed */
 	atomic_int stop;
 	atomic_uint_least64_t count;
 	int err;
@@ -113,7 +114,7 @@ static void *counter_main(void *arg)
 	atomic_store(&k->ready, 1);
 	while (!atomic_load_explicit(&k->stop, memory_order_relaxed) &&
 	       !g_stop) {
-		unsigned int n = xsk_raw_rx_burst(x);
+		unsigned int n = xsk_raw_rx_burst(x, k->frame_len);
 
 		if (n) {
 			atomic_fetch_add_explicit(&k->count, n,
@@ -473,7 +474,7 @@ void tx_close(struct txer *s)
 }
 
 static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
-			 pthread_t *th)
+			 uint32_t frame_len, pthread_t *th)
 {
 	double deadline = now() + COUNTER_START_TIMEOUT;
 	sigset_t all, old;
@@ -482,6 +483,7 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 	memset(k, 0, sizeof(*k));
 	k->topo = t;
 	k->cpu = cpu;
+	k->frame_len = frame_len;
 	atomic_init(&k->ready, 0);
 	atomic_init(&k->stop, 0);
 	atomic_init(&k->count, 0);
@@ -527,7 +529,10 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 		       t->if_peer, why);
 		napi.pid = -1;
 	}
-	if (start_counter(&k, t, cfg->tx_cpu, &th) < 0) {
+	if (start_counter(&k, t, cfg->tx_cpu,
+			  (uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) +
+				     8 + cfg->size),
+			  &th) < 0) {
 		fprintf(stderr,
 			"hotsock-bench: transmit: no counter on %s: %s\n",
 			t->if_peer, strerror(errno));

@@ -116,10 +116,10 @@ int xsk_raw_fd(const struct xsk_raw *x)
 	return x->fd;
 }
 
-unsigned int xsk_raw_rx_burst(struct xsk_raw *x)
+unsigned int xsk_raw_rx_burst(struct xsk_raw *x, uint32_t len)
 {
-	uint32_t idx_rx, idx_fq,
-		n = xsk_ring_cons__peek(&x->rx, BATCH, &idx_rx);
+	uint32_t idx_rx, idx_fq, counted = 0;
+	uint32_t n = xsk_ring_cons__peek(&x->rx, BATCH, &idx_rx);
 
 	if (!n) {
 		/* Asleep with an empty ring: the kernel wants a nudge. */
@@ -130,12 +130,16 @@ unsigned int xsk_raw_rx_burst(struct xsk_raw *x)
 	/* Each frame read goes straight back to the fill ring. */
 	while (xsk_ring_prod__reserve(&x->fq, n, &idx_fq) != n)
 		;
-	for (uint32_t i = 0; i < n; i++)
-		*xsk_ring_prod__fill_addr(&x->fq, idx_fq + i) =
-			xsk_ring_cons__rx_desc(&x->rx, idx_rx + i)->addr;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct xdp_desc *d =
+			xsk_ring_cons__rx_desc(&x->rx, idx_rx + i);
+
+		*xsk_ring_prod__fill_addr(&x->fq, idx_fq + i) = d->addr;
+		counted += !len || d->len == len;
+	}
 	xsk_ring_prod__submit(&x->fq, n);
 	xsk_ring_cons__release(&x->rx, n);
-	return n;
+	return counted;
 }
 
 uint64_t xsk_raw_rx_dropped(const struct xsk_raw *x)

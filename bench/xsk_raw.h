@@ -15,8 +15,11 @@ struct xsk_raw *xsk_raw_open(const char *ifname, bool rx);
 void xsk_raw_close(struct xsk_raw *x);
 int xsk_raw_fd(const struct xsk_raw *x);
 
-/* Frames received and handed straight back to the fill ring. */
-unsigned int xsk_raw_rx_burst(struct xsk_raw *x);
+/* Frames received and handed straight back to the fill ring: how many
+ * were @len bytes long (any length: 0). The link carries the kernel's own
+ * frames too (IPv6 neighbour discovery, MLD): the length tells the
+ * source's apart without reading a byte of the frame. */
+unsigned int xsk_raw_rx_burst(struct xsk_raw *x, uint32_t len);
 /* Frames the kernel dropped on their way to this socket (receive ring
  * full, or no fill-ring frame), from XDP_STATISTICS; 0 when unknown. */
 uint64_t xsk_raw_rx_dropped(const struct xsk_raw *x);
