@@ -100,6 +100,13 @@ void tst_fill(void *buf, size_t len, unsigned int seed);
 const char *tst_expected_backend(void);
 /* Assert hsk_backend_name(fd) is the expected backend (or a known one). */
 void tst_assert_backend(int fd);
+/*
+ * Skips a test that needs an IPv4 datagram above the MTU to arrive, where
+ * the backend's device cannot deliver one: DPDK's net_af_packet reads
+ * through a packet socket the kernel reassembles fragments for
+ * (PACKET_FANOUT_FLAG_DEFRAG), and drops a frame longer than one mbuf.
+ */
+void tst_skip_where_fragments_cannot_arrive(int family);
 
 /* The local (hsk0) or peer (hsk1) address of @family with @port. */
 enum tst_side { TST_LOCAL, TST_PEER };
