@@ -860,8 +860,6 @@ static ssize_t shadow_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 	return r;
 }
 
-#define FAST_RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
-
 /*
  * One datagram, port locked: the fast path's, or the kernel's now and then
  * so that it never starves, and whenever the fast path has none. The
@@ -889,7 +887,7 @@ static ssize_t recv_locked(struct hsk_sock *s, struct msghdr *m, int flags)
 /* Anything unusual is the kernel's to answer, errors included. */
 static bool fast_recv(const struct xdp_sock *xs, int flags)
 {
-	return xs->port && !(flags & ~FAST_RECV_FLAGS);
+	return xs->port && !(flags & ~HSK_FAST_RECV_FLAGS);
 }
 
 static ssize_t xdp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)

@@ -954,8 +954,6 @@ static ssize_t deliver(struct dp_sock *ds, struct dp_rx *e, struct msghdr *m,
 	return r;
 }
 
-#define RECV_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
-
 static ssize_t dp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 {
 	struct dp_sock *ds = s->priv;
@@ -963,7 +961,7 @@ static ssize_t dp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 	ssize_t r;
 
 	/* The rest (MSG_OOB, MSG_ERRQUEUE, ...) is the kernel's answer. */
-	if (!m || (flags & ~RECV_FLAGS))
+	if (!m || (flags & ~HSK_FAST_RECV_FLAGS))
 		return recvmsg(s->fd, m, flags | MSG_DONTWAIT);
 	pthread_mutex_lock(&ds->p->lock);
 	if (take_error(ds)) {

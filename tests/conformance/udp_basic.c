@@ -470,6 +470,21 @@ FAMILY_TEST(udp, sendmmsg_sends_each_message_to_its_own_address)
 	close(peer[1]);
 }
 
+FAMILY_TEST(udp, recv_with_msg_nosignal_receives_as_without)
+{
+	struct tst_pair p;
+	const char msg[] = "no signal on receive";
+	char buf[64];
+
+	/* sockperf passes it; the kernel ignores it on receive. */
+	tst_pair_open(&p, family, false, false);
+	tst_peer_send(&p, msg, sizeof(msg));
+	tst_settimeout(p.fd, 2.0);
+	cr_assert_eq(hsk_recv(p.fd, buf, sizeof(buf), MSG_NOSIGNAL),
+		     (ssize_t)sizeof(msg), "hsk_recv: %s", strerror(errno));
+	cr_assert_arr_eq(buf, msg, sizeof(msg));
+}
+
 FAMILY_TEST(udp, recvmmsg_receives_every_queued_datagram)
 {
 	enum { N = 5, VLEN = 8 };
