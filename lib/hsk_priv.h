@@ -108,9 +108,8 @@ struct hsk_backend {
  * answers (EOPNOTSUPP for MSG_OOB, the error queue, ...). MSG_NOSIGNAL
  * means nothing on receive: the kernel ignores it, so do we.
  */
-#define HSK_FAST_RECV_FLAGS                                     \
-	(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC | \
-	 MSG_NOSIGNAL)
+#define HSK_FAST_RECV_FLAGS \
+	(MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_NOSIGNAL)
 
 /* Counters are per socket and only ever incremented: relaxed atomics. */
 typedef _Atomic uint64_t hsk_counter;
