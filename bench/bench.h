@@ -30,6 +30,7 @@ enum workload {
 	WL_RECEIVE,
 	WL_TRANSMIT,
 	WL_PINGPONG,
+	WL_DPDK,
 	WL_INSNS,
 	WL_CAPTURE,
 	WL_COUNT
@@ -174,11 +175,33 @@ struct txer *tx_open(const char *key, const char *backend, struct hsk_topo *t,
 int tx_once(struct txer *s, unsigned int max);
 void tx_close(struct txer *s);
 
+/*
+ * The dpdk workload's loops (dpdk.c), also what the instruction counts
+ * run: one contender, by its key and backend ("net_null", "net_ring": raw
+ * rte_eth; "dpdk:null", "dpdk:ring": hotsock), on its vdev, in a process
+ * of its own (the EAL runs once per process). dk_fill() queues up to @n
+ * frames for a net_ring receiver and returns how many (any other
+ * contender: @n, nothing done); dk_move() receives or sends @n frames
+ * (fewer when the frames stop coming: they are lost). Errors: *err, an
+ * errno value. dk_port_reset() and dk_port_count() read the port's own
+ * counter of the contender's direction.
+ */
+#define DK_ROUND 512 /* frames per round: net_ring's ring holds 1023 */
+struct dk_loop;
+struct dk_loop *dk_open(int tx, const char *key, const char *backend,
+			const struct config *cfg, char *err, size_t err_len);
+unsigned int dk_fill(struct dk_loop *l, unsigned int n, int *err);
+unsigned int dk_move(struct dk_loop *l, unsigned int n, int *err);
+void dk_port_reset(void);
+uint64_t dk_port_count(const struct dk_loop *l);
+void dk_close(struct dk_loop *l);
+
 /* The workloads. Each prints its table, and writes its JSON section to
  * @json when not NULL. Return: 0, or 1 when a contender failed. */
 int workload_receive(struct hsk_topo *t, struct config *cfg, FILE *json);
 int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json);
 int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json);
+int workload_dpdk(struct config *cfg, FILE *json);
 int workload_insns(struct config *cfg, const char *self, FILE *json);
 int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 		     FILE *json);

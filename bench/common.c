@@ -32,9 +32,9 @@
 
 #define PROBE_PORT 19998 /* NAPI probes */
 
-const char *const workload_names[WL_COUNT] = { "receive", "transmit",
-					       "pingpong", "instructions",
-					       "capture" };
+const char *const workload_names[WL_COUNT] = { "receive",	   "transmit",
+					       "pingpong",	   "dpdk",
+					       "instructions", "capture" };
 
 volatile sig_atomic_t g_stop;
 volatile sig_atomic_t g_alarm;

@@ -13,6 +13,9 @@
  *   pingpong      one datagram in flight, round trips timed into a
  *                 log-bucketed histogram, busy polling off and on
  *                 (pingpong.c)
+ *   dpdk          hotsock's dpdk backend against a bare rte_eth loop on
+ *                 the same vdev: AF_PACKET frames on net_null, UDP
+ *                 through a net_ring loop (dpdk.c)
  *   instructions  user-space instructions per datagram of each
  *                 contender's receive and send loop, counted by callgrind
  *                 over a fixed number of datagrams (insns.c)
@@ -70,8 +73,9 @@ static void usage(FILE *f)
 		"2001:2::1).\n"
 		"Runs as root; builds and removes its own namespaces.\n"
 		"\n"
-		"  -w, --workload LIST  receive, transmit, pingpong, "
-		"instructions, capture\n"
+		"  -w, --workload LIST  receive, transmit, pingpong, dpdk, "
+		"instructions,\n"
+		"                       capture\n"
 		"                       (default: "
 		"receive,pingpong,instructions)\n"
 		"  -a, --all            every workload\n"
@@ -468,6 +472,9 @@ int main(int argc, char **argv)
 			break;
 		case WL_PINGPONG:
 			rc = workload_pingpong(&topo, &cfg, json);
+			break;
+		case WL_DPDK:
+			rc = workload_dpdk(&cfg, json);
 			break;
 		case WL_INSNS:
 			rc = workload_insns(&cfg, argv[0], json);

@@ -11,8 +11,11 @@
  * INSTRUMENTATION). The instructions callgrind counted, divided by the
  * datagrams, are the user-space instructions per datagram: the kernel's
  * work (system calls, the XDP program, copies into the rings) is not in
- * them. Without valgrind the child runs the same loop uninstrumented: the
- * counts still have to match.
+ * them. The contenders on a DPDK vdev (raw rte_eth, and hotsock's dpdk
+ * backend) are the dpdk workload's loops (dpdk.c): no topology, the vdev
+ * makes, eats or loops the frames, and on net_ring only the drain of each
+ * round is counted. Without valgrind the child runs the same loop
+ * uninstrumented: the counts still have to match.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,9 +34,6 @@
 
 #include "bench.h"
 #include "hotsock.h"
-#ifdef HSK_BENCH_DPDK
-#include "rte_raw.h"
-#endif
 
 #define INSNS_PORT 23000
 #define WARM 64 /* datagrams through the loop before the measured ones */
@@ -43,8 +43,9 @@
 struct insn_contender {
 	const char *name, *key;
 	int tx;
-	/* hotsock's backend; "libxdp" raw xsk, "net_null" raw rte_eth;
-	 * NULL the kernel */
+	/* hotsock's backend; "libxdp" raw xsk; "net_null", "net_ring" raw
+	 * rte_eth and "dpdk:null", "dpdk:ring" hotsock on that vdev (the
+	 * dpdk workload's loops); NULL the kernel */
 	const char *backend;
 };
 
@@ -52,9 +53,13 @@ struct insn_contender {
 static const struct insn_contender insn_all[] = {
 	{ "raw xsk", "raw_xsk", 0, "libxdp" },
 	{ "raw rte_eth", "raw_rte", 0, "net_null" },
+	{ "raw rte_eth", "raw_rte", 0, "net_ring" },
 	{ "hotsock packet zc", "hsk_packet_zc", 0, "af_xdp" },
+	{ "hotsock packet zc", "hsk_packet_zc", 0, "dpdk:null" },
 	{ "hotsock hsk_recv_zc", "hsk_recv_zc", 0, "af_xdp" },
+	{ "hotsock hsk_recv_zc", "hsk_recv_zc", 0, "dpdk:ring" },
 	{ "hotsock hsk_recvmmsg", "hsk_recvmmsg", 0, "af_xdp" },
+	{ "hotsock hsk_recvmmsg", "hsk_recvmmsg", 0, "dpdk:ring" },
 	{ "hotsock hsk_recvfrom", "hsk_recvfrom", 0, "af_xdp" },
 	{ "hotsock hsk_recv_zc", "hsk_recv_zc", 0, "kernel" },
 	{ "hotsock hsk_recvmmsg", "hsk_recvmmsg", 0, "kernel" },
@@ -62,6 +67,7 @@ static const struct insn_contender insn_all[] = {
 	{ "kernel recvfrom", "recvfrom", 0, NULL },
 	{ "raw xsk", "raw_xsk", 1, "libxdp" },
 	{ "raw rte_eth", "raw_rte", 1, "net_null" },
+	{ "hotsock packet zc", "hsk_packet_zc", 1, "dpdk:null" },
 	{ "hotsock hsk_send_zc", "hsk_send_zc", 1, "af_xdp" },
 	{ "hotsock hsk_sendmmsg", "hsk_sendmmsg", 1, "af_xdp" },
 	{ "hotsock hsk_sendto", "hsk_sendto", 1, "af_xdp" },
@@ -72,11 +78,17 @@ static const struct insn_contender insn_all[] = {
 
 #define N_INSN ARRAY_SIZE(insn_all)
 
-/* The hotsock backend to ask for, or NULL (raw xsk, kernel). */
+/* One of the dpdk workload's loops (dpdk.c), raw or hotsock? */
+static int on_vdev(const struct insn_contender *c)
+{
+	return c->backend && (!strncmp(c->backend, "net_", 4) ||
+			      !strncmp(c->backend, "dpdk:", 5));
+}
+
+/* The hotsock backend to ask for, or NULL (raw xsk, kernel, a vdev). */
 static const char *hsk_backend(const struct insn_contender *c)
 {
-	return c->backend && strcmp(c->backend, "libxdp") &&
-			       strcmp(c->backend, "net_null") ?
+	return c->backend && strcmp(c->backend, "libxdp") && !on_vdev(c) ?
 		       c->backend :
 		       NULL;
 }
@@ -272,45 +284,64 @@ static int child_tx(const struct insn_contender *c, struct hsk_topo *t,
 	return sent && counted == sent && !err ? 0 : 1;
 }
 
-/* The raw rte_eth loops: no topology, net_null makes and eats mbufs. */
-static int child_rte(int tx, const struct config *cfg)
+/*
+ * The dpdk workload's loops: no topology, the vdev makes, eats or loops
+ * the frames. On net_ring each round's fill is not counted, its drain is.
+ * The port's own counter must agree: every frame sent reached it, and the
+ * raw receiver got every frame it pulled (hotsock's may drop some: its
+ * figures count them, per frame delivered).
+ */
+static int child_dpdk(const struct insn_contender *c, const struct config *cfg)
 {
 #ifdef HSK_BENCH_DPDK
-	uint32_t len = ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) + 8 +
-		       (uint32_t)cfg->size;
-	unsigned int warm = 0, got = 0, calls = 0;
+	unsigned int warm = 0, got = 0, q, m;
+	struct dk_loop *l;
 	uint64_t counted;
-	char err[160];
+	char why[160];
+	int err = 0;
 
-	if (rte_raw_open(err, sizeof(err)) < 0) {
-		printf("error: %s\n", err);
+	l = dk_open(c->tx, c->key, c->backend, cfg, why, sizeof(why));
+	if (!l) {
+		printf("error: %s\n", why);
 		return 1;
 	}
-	while (warm < WARM && calls++ < 100000)
-		warm += tx ? rte_raw_tx(1, len) : rte_raw_rx(1);
-	rte_raw_stats_reset();
-	calls = 0;
+	q = dk_fill(l, WARM, &err);
+	if (!err)
+		warm = dk_move(l, q, &err);
+	dk_port_reset();
+	while (got < cfg->count && !err && !g_stop) {
+		q = dk_fill(l,
+			    cfg->count - got < DK_ROUND ? cfg->count - got :
+							  DK_ROUND,
+			    &err);
+		if (!q)
+			break;
 #ifdef HSK_BENCH_CALLGRIND
-	CALLGRIND_START_INSTRUMENTATION;
+		CALLGRIND_START_INSTRUMENTATION;
 #endif
-	while (got < cfg->count && calls++ < 1000000) {
-		unsigned int b = cfg->count - got < cfg->batch ?
-					 cfg->count - got :
-					 cfg->batch;
-
-		got += tx ? rte_raw_tx(b, len) : rte_raw_rx(b);
+		m = dk_move(l, q, &err);
+#ifdef HSK_BENCH_CALLGRIND
+		CALLGRIND_STOP_INSTRUMENTATION;
+#endif
+		got += m;
+		if (m < q)
+			break;
 	}
-#ifdef HSK_BENCH_CALLGRIND
-	CALLGRIND_STOP_INSTRUMENTATION;
-#endif
-	counted = rte_raw_stats(tx);
-	rte_raw_close();
-	printf("backend net_null\nwarm %u of %u\npackets %u of %u\n"
+	counted = dk_port_count(l);
+	dk_close(l);
+	printf("backend %s\nwarm %u of %u\npackets %u of %u\n"
 	       "counted %llu\n",
-	       warm, WARM, got, cfg->count, (unsigned long long)counted);
-	return got == cfg->count && counted == got ? 0 : 1;
+	       c->backend, warm, WARM, got, cfg->count,
+	       (unsigned long long)counted);
+	if (err)
+		printf("error: %s\n", strerror(err));
+	return got == cfg->count && !err &&
+			       (counted == got ||
+				(!c->tx && strcmp(c->key, "raw_rte"))) ?
+		       0 :
+		       1;
 #else
-	(void)tx;
+	(void)c;
 	(void)cfg;
 	printf("error: built without DPDK (libdpdk)\n");
 	return 1;
@@ -337,8 +368,8 @@ int insns_child(const char *key, const struct config *cfg)
 			key);
 		return 2;
 	}
-	if (!strcmp(insn_all[i].key, "raw_rte"))
-		return child_rte(insn_all[i].tx, cfg);
+	if (on_vdev(&insn_all[i]))
+		return child_dpdk(&insn_all[i], cfg);
 	memset(&topo, 0, sizeof(topo));
 	err = topo_setup(&topo);
 	if (err) {
@@ -558,10 +589,18 @@ static const struct goal goals[] = {
 	  "hsk_packet_zc", "af_xdp", "raw_xsk", "libxdp", 1, 1.10 },
 	{ "AF_PACKET raw frames (af_xdp, zc) / raw rte_eth, receive", 0,
 	  "hsk_packet_zc", "af_xdp", "raw_rte", "net_null", 1, 1.10 },
+	{ "AF_PACKET (dpdk, zc) / raw rte_eth on net_null, receive", 0,
+	  "hsk_packet_zc", "dpdk:null", "raw_rte", "net_null", 1, 1.10 },
+	{ "AF_PACKET (dpdk, zc) / raw rte_eth on net_null, send", 1,
+	  "hsk_packet_zc", "dpdk:null", "raw_rte", "net_null", 1, 1.10 },
 	{ "UDP hsk_recv_zc (af_xdp) - raw xsk, receive", 0, "hsk_recv_zc",
 	  "af_xdp", "raw_xsk", "libxdp", 0, 150 },
 	{ "UDP hsk_recvmmsg - hsk_recv_zc (af_xdp), receive", 0, "hsk_recvmmsg",
 	  "af_xdp", "hsk_recv_zc", "af_xdp", 0, 100 },
+	{ "UDP hsk_recv_zc (dpdk) - raw rte_eth on net_ring, receive", 0,
+	  "hsk_recv_zc", "dpdk:ring", "raw_rte", "net_ring", 0, 150 },
+	{ "UDP hsk_recvmmsg - hsk_recv_zc (dpdk), receive", 0, "hsk_recvmmsg",
+	  "dpdk:ring", "hsk_recv_zc", "dpdk:ring", 0, 100 },
 	{ "UDP hsk_send_zc (af_xdp) - raw xsk, send", 1, "hsk_send_zc",
 	  "af_xdp", "raw_xsk", "libxdp", 0, 150 },
 	{ "UDP hsk_sendmmsg - hsk_send_zc (af_xdp), send", 1, "hsk_sendmmsg",
@@ -621,7 +660,7 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 			continue;
 #endif
 #ifndef HSK_BENCH_DPDK
-		if (!strcmp(c->key, "raw_rte"))
+		if (on_vdev(c))
 			continue;
 #endif
 		progress("instructions: %s %s %s (%u/%zu)",
@@ -638,7 +677,7 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 	if (g_stop)
 		return 1;
 
-	printf("\n%-8s %-20s %-7s %12s %10s\n", "loop", "contender", "backend",
+	printf("\n%-8s %-20s %-9s %12s %10s\n", "loop", "contender", "backend",
 	       "insns/pkt", "datagrams");
 	if (json)
 		fprintf(json,
@@ -673,13 +712,13 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 			}
 		}
 		if (!res[i].ok) {
-			printf("%-8s %-20s %-7s FAILED: %s\n",
+			printf("%-8s %-20s %-9s FAILED: %s\n",
 			       c->tx ? "send" : "receive", c->name,
 			       c->backend ? c->backend : "-", res[i].err);
 			nr++;
 			continue;
 		}
-		printf("%-8s %-20s %-7s %12.1f %10llu\n",
+		printf("%-8s %-20s %-9s %12.1f %10llu\n",
 		       c->tx ? "send" : "receive", c->name,
 		       c->backend ? c->backend : "-", res[i].per_pkt,
 		       res[i].packets);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The raw engine beneath the dpdk backend, for the instruction counts: a
- * bare rte_eth_rx_burst / rte_eth_tx_burst loop on a net_null vdev, which
- * makes (receive) or frees (send) mbufs and nothing else. No parsing, no
- * copies: the floor hotsock's cost is measured against, as raw xsk is on
- * af_xdp. The EAL runs once per process: this runs in the counting child.
+ * The raw engine beneath the dpdk backend: a bare rte_eth_rx_burst /
+ * rte_eth_tx_burst loop on a vdev (net_null, which makes or frees mbufs,
+ * or a net_ring loop). No parsing, no demultiplexing: the floor hotsock's
+ * cost is measured against, as raw xsk is on af_xdp. The EAL runs once
+ * per process: this runs in a child of its own (the dpdk workload's, or
+ * the instruction counts').
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,30 +21,32 @@
 
 #define RING 512
 #define MBUFS 4095
-#define NO_HUGE_MB "256"
 
 static struct rte_mempool *pool;
 
-int rte_raw_open(char *err, size_t err_len)
+int rte_raw_open(const char *vdev, char *err, size_t err_len)
 {
 	struct rte_eth_conf conf;
-	char prefix[48];
-	char *argv[] = { "hotsock-bench",
-			 "--no-huge",
-			 "-m",
-			 NO_HUGE_MB,
-			 "--no-pci",
-			 prefix,
-			 "--vdev=net_null0",
-			 "--log-level=*:error",
-			 NULL };
-	int rc;
+	char prefix[48], dev[96], mem[] = RTE_RAW_MEM, *save = NULL;
+	char *argv[16] = { "hotsock-bench" };
+	int argc = 1, rc;
 
+	for (char *tok = strtok_r(mem, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
 	/* --in-memory cannot go with --no-huge on DPDK 22.11: a prefix of
 	 * our own keeps runs apart instead. */
 	snprintf(prefix, sizeof(prefix), "--file-prefix=hsk-bench-%d",
 		 (int)getpid());
-	if (rte_eal_init((int)ARRAY_SIZE(argv) - 1, argv) < 0) {
+	snprintf(dev, sizeof(dev), "--vdev=%s", vdev);
+	argv[argc++] = "--no-pci";
+	argv[argc++] = prefix;
+	argv[argc++] = dev;
+	argv[argc++] = "--log-level=*:error";
+	/* As hotsock's EAL: no telemetry thread. */
+	argv[argc++] = "--no-telemetry";
+	argv[argc] = NULL;
+	if (rte_eal_init(argc, argv) < 0) {
 		snprintf(err, err_len, "rte_eal_init: %s",
 			 rte_strerror(rte_errno));
 		return -1;
@@ -53,7 +56,7 @@ int rte_raw_open(char *err, size_t err_len)
 				       (int)rte_socket_id());
 	memset(&conf, 0, sizeof(conf));
 	if (!pool || rte_eth_dev_count_avail() < 1) {
-		snprintf(err, err_len, "no mbuf pool or no net_null port");
+		snprintf(err, err_len, "no mbuf pool or no %s port", vdev);
 		return -1;
 	}
 	rc = rte_eth_dev_configure(0, 1, 1, &conf);
@@ -68,7 +71,7 @@ int rte_raw_open(char *err, size_t err_len)
 	if (!rc)
 		rc = rte_eth_dev_start(0);
 	if (rc) {
-		snprintf(err, err_len, "net_null0: %s", strerror(-rc));
+		snprintf(err, err_len, "%s: %s", vdev, strerror(-rc));
 		return -1;
 	}
 	return 0;
@@ -90,7 +93,7 @@ unsigned int rte_raw_rx(unsigned int batch)
 	return n;
 }
 
-unsigned int rte_raw_tx(unsigned int batch, uint32_t len)
+unsigned int rte_raw_tx(unsigned int batch, const void *frame, uint32_t len)
 {
 	struct rte_mbuf *m[BATCH_MAX];
 	uint16_t n;
@@ -98,6 +101,8 @@ unsigned int rte_raw_tx(unsigned int batch, uint32_t len)
 	if (rte_pktmbuf_alloc_bulk(pool, m, batch))
 		return 0;
 	for (unsigned int i = 0; i < batch; i++) {
+		if (frame)
+			memcpy(rte_pktmbuf_mtod(m[i], void *), frame, len);
 		m[i]->data_len = (uint16_t)len;
 		m[i]->pkt_len = len;
 	}

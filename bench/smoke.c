@@ -138,6 +138,25 @@ Test(workload, receive_on_dpdk_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 		       "receive-pps.png", "--backend=dpdk");
 }
 
+/* Each contender on its vdev, in a child per run: every run moved
+ * frames, the port's counter saw every frame sent, and on net_ring each
+ * drain got every frame its fill queued. */
+Test(workload, dpdk_compares_each_contender_on_its_vdev,
+     .timeout = RUN_TIMEOUT)
+{
+	if (!getenv("HSK_BENCH_DPDK"))
+		cr_skip_test("the dpdk backend is not built (libdpdk)");
+	workload_smoke("dpdk",
+		       "len(d['dpdk']['results']) == 7 and all(r['ok'] and "
+		       "r['runs'][0]['packets'] > 0 and "
+		       "r['runs'][0]['packets'] == r['runs'][0].get('filled', "
+		       "r['runs'][0]['packets']) and (r['loop'] != 'send' or "
+		       "r['runs'][0]['port_packets'] >= "
+		       "r['runs'][0]['packets']) for r in "
+		       "d['dpdk']['results'])",
+		       "dpdk-pps.png", NULL);
+}
+
 Test(workload, transmit_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 {
 	/* Counted at most what was sent, give or take what raw xsk left on
@@ -199,7 +218,8 @@ static void loop_counts(const char *key, bool tx)
 	if ((strstr(key, "af_xdp") || strstr(key, "libxdp")) &&
 	    !getenv("HSK_BENCH_AF_XDP"))
 		cr_skip_test("af_xdp (libxdp) is not built");
-	if (strstr(key, "net_null") && !getenv("HSK_BENCH_DPDK"))
+	if ((strstr(key, ":net_") || strstr(key, ":dpdk:")) &&
+	    !getenv("HSK_BENCH_DPDK"))
 		cr_skip_test("DPDK (libdpdk) is not found");
 	child_start(&ch, false, argv);
 	child_expect_exit(&ch, RUN_TIMEOUT, 0, key);
@@ -234,8 +254,15 @@ RX_COUNT(recvmmsg_on_kernel_gets_every_datagram, "hsk_recvmmsg:kernel")
 RX_COUNT(kernel_recvmmsg_gets_every_datagram, "recvmmsg:-")
 RX_COUNT(kernel_recvfrom_gets_every_datagram, "recvfrom:-")
 RX_COUNT(raw_rte_eth_gets_every_mbuf, "raw_rte:net_null")
+RX_COUNT(raw_rte_eth_drains_every_frame_of_a_net_ring, "raw_rte:net_ring")
+RX_COUNT(packet_zc_on_dpdk_gets_every_frame, "hsk_packet_zc:dpdk:null")
+RX_COUNT(recv_zc_on_dpdk_drains_every_datagram_of_a_net_ring,
+	 "hsk_recv_zc:dpdk:ring")
+RX_COUNT(recvmmsg_on_dpdk_drains_every_datagram_of_a_net_ring,
+	 "hsk_recvmmsg:dpdk:ring")
 TX_COUNT(raw_xsk_delivers_every_datagram, "raw_xsk:libxdp")
 TX_COUNT(raw_rte_eth_delivers_every_mbuf, "raw_rte:net_null")
+TX_COUNT(packet_zc_on_dpdk_delivers_every_frame, "hsk_packet_zc:dpdk:null")
 TX_COUNT(send_zc_on_af_xdp_delivers_every_datagram, "hsk_send_zc:af_xdp")
 TX_COUNT(sendmmsg_on_af_xdp_delivers_every_datagram, "hsk_sendmmsg:af_xdp")
 TX_COUNT(sendto_on_af_xdp_delivers_every_datagram, "hsk_sendto:af_xdp")
