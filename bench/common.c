@@ -32,8 +32,8 @@
 
 #define PROBE_PORT 19998 /* NAPI probes */
 
-const char *const workload_names[WL_COUNT] = { "receive",	   "transmit",
-					       "pingpong",	   "dpdk",
+const char *const workload_names[WL_COUNT] = { "receive",      "transmit",
+					       "pingpong",     "dpdk",
 					       "instructions", "capture" };
 
 volatile sig_atomic_t g_stop;

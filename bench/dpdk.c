@@ -130,9 +130,9 @@ static void vdev_args(enum dk_vdev vdev, const struct config *cfg, char *buf,
 struct dk_loop {
 	const struct dk_contender *c;
 	unsigned int batch;
-	size_t size;	    /* UDP payload bytes */
-	int fd;		    /* hotsock: the receiving or sending socket */
-	int src;	    /* hotsock on net_ring: the filling socket */
+	size_t size; /* UDP payload bytes */
+	int fd;	     /* hotsock: the receiving or sending socket */
+	int src;     /* hotsock on net_ring: the filling socket */
 	struct sockaddr_storage group;
 	socklen_t group_len;
 	unsigned char frame[ETH_HLEN_ + MTU]; /* raw fill, frame sends */
@@ -272,8 +272,8 @@ struct dk_loop *dk_open(int tx, const char *key, const char *backend,
 			c = &dk_all[i];
 	l = c ? calloc(1, sizeof(*l)) : NULL;
 	if (!l) {
-		snprintf(err, err_len, "%s", c ? strerror(errno) :
-						 "no such dpdk contender");
+		snprintf(err, err_len, "%s",
+			 c ? strerror(errno) : "no such dpdk contender");
 		return NULL;
 	}
 	l->c = c;
@@ -290,6 +290,7 @@ struct dk_loop *dk_open(int tx, const char *key, const char *backend,
 		return l;
 	}
 	if (c->how == DK_HSK_MMSG) {
+		/* Room to see a datagram that is too long. */
 		l->slots = malloc((l->size + 64) * l->batch);
 		if (!l->slots)
 			goto fail;
@@ -481,8 +482,7 @@ static void child_run(const struct dk_contender *c, const struct config *cfg,
 	unsigned int q, m;
 	int err = 0;
 
-	l = dk_open(c->tx, c->key, c->backend, cfg, run->err,
-		    sizeof(run->err));
+	l = dk_open(c->tx, c->key, c->backend, cfg, run->err, sizeof(run->err));
 	if (!l)
 		return;
 	/* A round first, untimed: lazily made state, the pool's caches. */
@@ -593,7 +593,7 @@ static void run_contender(const struct dk_contender *c,
 		*run = msg;
 	else
 		snprintf(run->err, sizeof(run->err), "%s",
-			 g_stop ? "interrupted" :
+			 g_stop		   ? "interrupted" :
 			 now() >= deadline ? "the child overstayed; killed" :
 					     "the child died");
 }
@@ -691,8 +691,7 @@ static void print_table(const struct config *cfg, struct dk_run **res,
 
 		if (dk_all[i].vdev != DK_RING || dk_all[i].how != DK_HSK_ZC)
 			continue;
-		if (!ran[i] || raw < 0 || !ran[raw] || !s[i].ok ||
-		    !s[raw].ok) {
+		if (!ran[i] || raw < 0 || !ran[raw] || !s[i].ok || !s[raw].ok) {
 			printf("goal (issue 5), net_ring: hotsock >= %.0f%% of "
 			       "raw: not measured\n",
 			       100 * RING_GOAL);
@@ -853,8 +852,8 @@ int workload_dpdk(struct config *cfg, FILE *json)
 			if (!ran[i])
 				continue;
 			progress("dpdk: rep %u/%u %s %s (%s)", rep + 1,
-				 cfg->reps, c->tx ? "send" : "receive",
-				 c->name, vdev_names[c->vdev]);
+				 cfg->reps, c->tx ? "send" : "receive", c->name,
+				 vdev_names[c->vdev]);
 			run_contender(c, cfg, r);
 			if (r->ok)
 				progress("dpdk: rep %u/%u %s %s (%s): %.0f pps",

@@ -141,8 +141,7 @@ Test(workload, receive_on_dpdk_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 /* Each contender on its vdev, in a child per run: every run moved
  * frames, the port's counter saw every frame sent, and on net_ring each
  * drain got every frame its fill queued. */
-Test(workload, dpdk_compares_each_contender_on_its_vdev,
-     .timeout = RUN_TIMEOUT)
+Test(workload, dpdk_compares_each_contender_on_its_vdev, .timeout = RUN_TIMEOUT)
 {
 	if (!getenv("HSK_BENCH_DPDK"))
 		cr_skip_test("the dpdk backend is not built (libdpdk)");
