@@ -18,6 +18,9 @@
  *                 over a fixed number of datagrams (insns.c)
  *   capture       hotsock-capture against tcpdump -w at the same offered
  *                 load, rate step by rate step (capture.c)
+ *   echo          forwarding: the contenders send each datagram back to
+ *                 its source, an XSK in the peer namespace sends and
+ *                 counts the echoes (echo.c)
  *
  * The default is receive, pingpong and instructions: about a minute and a
  * half. Every wait has a timeout, the whole run a watchdog, and the
@@ -51,10 +54,10 @@ static const char *const backend_names[] = { "auto", "kernel", "af_xdp",
 
 /* Every workload's contender keys, for --contenders. */
 static const char *const contender_keys[] = {
-	"hsk_recvfrom", "hsk_recvmmsg", "hsk_recv_zc", "hsk_packet_zc",
-	"hsk_sendto",	"hsk_sendmmsg", "hsk_send_zc", "raw_xsk",
-	"raw_rte",	"recvfrom",	"recvmmsg",    "sendto",
-	"sendmmsg",
+	"hsk_recvfrom", "hsk_recvmmsg",	 "hsk_recv_zc", "hsk_packet_zc",
+	"hsk_sendto",	"hsk_sendmmsg",	 "hsk_send_zc", "raw_xsk",
+	"raw_rte",	"recvfrom",	 "recvmmsg",	"sendto",
+	"sendmmsg",	"hsk_echo_mmsg", "hsk_echo_zc", "echo_mmsg",
 };
 
 static void usage(FILE *f)
@@ -71,7 +74,8 @@ static void usage(FILE *f)
 		"Runs as root; builds and removes its own namespaces.\n"
 		"\n"
 		"  -w, --workload LIST  receive, transmit, pingpong, "
-		"instructions, capture\n"
+		"instructions, capture,\n"
+		"                       echo\n"
 		"                       (default: "
 		"receive,pingpong,instructions)\n"
 		"  -a, --all            every workload\n"
@@ -109,7 +113,9 @@ static void usage(FILE *f)
 		"                       hsk_packet_zc, hsk_sendto, "
 		"hsk_sendmmsg, hsk_send_zc,\n"
 		"                       raw_xsk, raw_rte, recvfrom, recvmmsg, "
-		"sendto, sendmmsg\n"
+		"sendto, sendmmsg,\n"
+		"                       hsk_echo_mmsg, hsk_echo_zc, "
+		"echo_mmsg\n"
 		"  -N, --napi MODE      thread: the receiving end's kernel "
 		"work in a NAPI thread\n"
 		"                       pinned to the receiver's CPU "
@@ -474,6 +480,9 @@ int main(int argc, char **argv)
 			break;
 		case WL_CAPTURE:
 			rc = workload_capture(&topo, &cfg, argv[0], json);
+			break;
+		case WL_ECHO:
+			rc = workload_echo(&topo, &cfg, json);
 			break;
 		}
 		if (rc)
