@@ -33,6 +33,7 @@ enum workload {
 	WL_INSNS,
 	WL_CAPTURE,
 	WL_ECHO,
+	WL_SOCKPERF,
 	WL_COUNT
 };
 
@@ -204,6 +205,7 @@ int workload_insns(struct config *cfg, const char *self, FILE *json);
 int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 		     FILE *json);
 int workload_echo(struct hsk_topo *t, struct config *cfg, FILE *json);
+int workload_sockperf(struct hsk_topo *t, struct config *cfg, FILE *json);
 
 /* The receive workload's xsk source on its own, paced at @rate datagrams
  * per second (0: as fast as it can), to hsk0:@port. */

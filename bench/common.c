@@ -34,7 +34,8 @@
 
 const char *const workload_names[WL_COUNT] = { "receive",  "transmit",
 					       "pingpong", "instructions",
-					       "capture",  "echo" };
+					       "capture",  "echo",
+					       "sockperf" };
 
 volatile sig_atomic_t g_stop;
 volatile sig_atomic_t g_alarm;

@@ -21,6 +21,9 @@
  *   echo          forwarding: the contenders send each datagram back to
  *                 its source, an XSK in the peer namespace sends and
  *                 counts the echoes (echo.c)
+ *   sockperf      Debian's sockperf, ping-pong and throughput, on the
+ *                 kernel and through libhotsock-preload.so on each
+ *                 backend (sockperf.c)
  *
  * The default is receive, pingpong and instructions: about a minute and a
  * half. Every wait has a timeout, the whole run a watchdog, and the
@@ -75,7 +78,7 @@ static void usage(FILE *f)
 		"\n"
 		"  -w, --workload LIST  receive, transmit, pingpong, "
 		"instructions, capture,\n"
-		"                       echo\n"
+		"                       echo, sockperf\n"
 		"                       (default: "
 		"receive,pingpong,instructions)\n"
 		"  -a, --all            every workload\n"
@@ -483,6 +486,9 @@ int main(int argc, char **argv)
 			break;
 		case WL_ECHO:
 			rc = workload_echo(&topo, &cfg, json);
+			break;
+		case WL_SOCKPERF:
+			rc = workload_sockperf(&topo, &cfg, json);
 			break;
 		}
 		if (rc)

@@ -180,6 +180,24 @@ Test(workload, echo_on_dpdk_counts_what_comes_back, .timeout = RUN_TIMEOUT)
 		       "echo-pps.png", "--backend=dpdk");
 }
 
+/* Every path ran both sockperf tests, and each server counted what it
+ * received. */
+Test(workload, sockperf_runs_every_path, .timeout = RUN_TIMEOUT)
+{
+	need_root();
+	if (system("command -v sockperf >/dev/null"))
+		cr_skip_test("no sockperf (Debian's sockperf package)");
+	workload_smoke(
+		"sockperf",
+		"len(d['sockperf']['results']) >= 3 and all(r['ok'] and "
+		"0 < r['p50_us']['median'] <= r['p90_us']['median'] <= "
+		"r['p99_us']['median'] <= r['p99.9_us']['median'] <= "
+		"r['max_us']['median'] and r['sent_msg_s']['median'] > 0 "
+		"and r['recv_msg_s_median'] > 0 "
+		"for r in d['sockperf']['results'])",
+		"sockperf-latency.png", NULL);
+}
+
 Test(workload, pingpong_reports_every_percentile, .timeout = RUN_TIMEOUT)
 {
 	workload_smoke("pingpong",
