@@ -33,6 +33,8 @@ enum workload {
 	WL_DPDK,
 	WL_INSNS,
 	WL_CAPTURE,
+	WL_ECHO,
+	WL_SOCKPERF,
 	WL_COUNT
 };
 
@@ -90,6 +92,14 @@ void fill_addr(const struct hsk_topo *t, int family, int local, int port,
 uint32_t build_frame(unsigned char *f, const struct hsk_topo *t, int family,
 		     int from_peer, int sport, int dport, size_t size);
 
+/*
+ * A neighbour request from hsk1 for hsk0's address, as a frame (ARP for
+ * @family 4, a neighbour solicitation for 6): whatever answers on hsk0
+ * learns hsk1's MAC from it, as a stack with its own neighbour table
+ * (hotsock on dpdk) must when hsk1 answers no request. Return: its length.
+ */
+uint32_t build_solicit(unsigned char *f, const struct hsk_topo *t, int family);
+
 /* Permanent neighbour entries both ways, so that a receiver that takes
  * every frame (ARP included) never starves a sender of its neighbour. */
 int static_neighbours(struct hsk_topo *t);
@@ -97,6 +107,18 @@ int static_neighbours(struct hsk_topo *t);
 /* Wait (bounded) until @ifindex has no XDP program in the calling thread's
  * namespace. Return: 0, or -1 (still attached). */
 int wait_xdp_detached(int ifindex);
+
+/*
+ * hotsock on dpdk owns its port until the process ends, and the EAL runs
+ * once per process: @fn(@arg, @out) runs in a child of its own, with hsk0
+ * as its port (net_af_xdp and hsk0's addresses, unless the environment
+ * says otherwise), and hands back @out (@out_len bytes) through a pipe.
+ * Then net_af_xdp's XDP program, which outlives the child, comes off hsk0.
+ * Return: 0, or -1 with *why.
+ */
+int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
+		   void *arg, void *out, size_t out_len, char *why,
+		   size_t why_len);
 
 /* Where an interface's kernel receive work runs (see common.c). */
 struct napi_setup {
@@ -205,6 +227,8 @@ int workload_dpdk(struct config *cfg, FILE *json);
 int workload_insns(struct config *cfg, const char *self, FILE *json);
 int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 		     FILE *json);
+int workload_echo(struct hsk_topo *t, struct config *cfg, FILE *json);
+int workload_sockperf(struct hsk_topo *t, struct config *cfg, FILE *json);
 
 /* The receive workload's xsk source on its own, paced at @rate datagrams
  * per second (0: as fast as it can), to hsk0:@port. */

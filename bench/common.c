@@ -34,7 +34,8 @@
 
 const char *const workload_names[WL_COUNT] = { "receive",      "transmit",
 					       "pingpong",     "dpdk",
-					       "instructions", "capture" };
+					       "instructions", "capture",
+					       "echo",	       "sockperf" };
 
 volatile sig_atomic_t g_stop;
 volatile sig_atomic_t g_alarm;
@@ -144,6 +145,53 @@ uint32_t build_frame(unsigned char *f, const struct hsk_topo *t, int family,
 	sum = csum_fold(csum_add(sum, udp, ulen));
 	put16(udp + 6, sum ? sum : 0xffff);
 	return (uint32_t)(ETH_HLEN_ + l3 + ulen);
+}
+
+uint32_t build_solicit(unsigned char *f, const struct hsk_topo *t, int family)
+{
+	unsigned char *p = f + ETH_HLEN_;
+	uint32_t sum;
+
+	memcpy(f + 6, t->mac_peer, 6);
+	if (family != 6) {
+		memset(f, 0xff, 6);
+		put16(f + 12, 0x0806);
+		put16(p, 1); /* Ethernet */
+		put16(p + 2, 0x0800);
+		p[4] = 6;
+		p[5] = 4;
+		put16(p + 6, 1); /* request */
+		memcpy(p + 8, t->mac_peer, 6);
+		memcpy(p + 14, &t->ip4_peer, 4);
+		memset(p + 18, 0, 6);
+		memcpy(p + 24, &t->ip4_local, 4);
+		return ETH_HLEN_ + 28;
+	}
+	/* To hsk0's solicited-node group, 33:33:ff + its low 24 bits. */
+	f[0] = 0x33;
+	f[1] = 0x33;
+	f[2] = 0xff;
+	memcpy(f + 3, t->ip6_local.s6_addr + 13, 3);
+	put16(f + 12, 0x86dd);
+	memset(p, 0, 40 + 32);
+	p[0] = 0x60;
+	put16(p + 4, 32);
+	p[6] = 58; /* ICMPv6 */
+	p[7] = 255;
+	memcpy(p + 8, &t->ip6_peer, 16);
+	p[24] = 0xff;
+	p[25] = 0x02;
+	p[35] = 0x01;
+	p[36] = 0xff;
+	memcpy(p + 37, t->ip6_local.s6_addr + 13, 3);
+	p[40] = 135; /* neighbour solicitation */
+	memcpy(p + 48, &t->ip6_local, 16);
+	p[64] = 1; /* source link-layer address */
+	p[65] = 1;
+	memcpy(p + 66, t->mac_peer, 6);
+	sum = csum_add(0, p + 8, 32) + 58 + 32;
+	put16(p + 42, csum_fold(csum_add(sum, p + 40, 32)));
+	return ETH_HLEN_ + 40 + 32;
 }
 
 void fill_addr(const struct hsk_topo *t, int family, int local, int port,
@@ -605,4 +653,54 @@ int wanted(const struct config *cfg, const char *key)
 		p++;
 	}
 	return 0;
+}
+
+int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
+		   void *arg, void *out, size_t out_len, char *why,
+		   size_t why_len)
+{
+	int pfd[2], status, ok;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(why, why_len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		/* The port: net_af_xdp on hsk0 with hsk0's addresses,
+		 * unless the environment says otherwise. */
+		setenv("HOTSOCK_DPDK_ARGS", "--vdev=net_af_xdp0,iface=hsk0", 0);
+		setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
+		setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
+		fn(arg, out);
+		_exit(write(pfd[1], out, out_len) == (ssize_t)out_len ? 0 : 1);
+	}
+	close(pfd[1]);
+	if (pid < 0) {
+		snprintf(why, why_len, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		return -1;
+	}
+	ok = read(pfd[0], out, out_len) == (ssize_t)out_len;
+	if (!ok)
+		snprintf(why, why_len, "the dpdk child died");
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+#ifdef HSK_BENCH_XSK
+	/* The backend never closes its port, and net_af_xdp's program
+	 * outlives the process: take it off hsk0 for the next contender. */
+	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_DRV_MODE, NULL);
+	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_SKB_MODE, NULL);
+#endif
+	if (wait_xdp_detached(t->ifindex_local) < 0 && ok) {
+		snprintf(why, why_len,
+			 "an XDP program stayed on %s after the dpdk child",
+			 t->if_local);
+		ok = 0;
+	}
+	return ok ? 0 : -1;
 }

@@ -21,6 +21,12 @@
  *                 over a fixed number of datagrams (insns.c)
  *   capture       hotsock-capture against tcpdump -w at the same offered
  *                 load, rate step by rate step (capture.c)
+ *   echo          forwarding: the contenders send each datagram back to
+ *                 its source, an XSK in the peer namespace sends and
+ *                 counts the echoes (echo.c)
+ *   sockperf      Debian's sockperf, ping-pong and throughput, on the
+ *                 kernel and through libhotsock-preload.so on each
+ *                 backend (sockperf.c)
  *
  * The default is receive, pingpong and instructions: about a minute and a
  * half. Every wait has a timeout, the whole run a watchdog, and the
@@ -54,10 +60,10 @@ static const char *const backend_names[] = { "auto", "kernel", "af_xdp",
 
 /* Every workload's contender keys, for --contenders. */
 static const char *const contender_keys[] = {
-	"hsk_recvfrom", "hsk_recvmmsg", "hsk_recv_zc", "hsk_packet_zc",
-	"hsk_sendto",	"hsk_sendmmsg", "hsk_send_zc", "raw_xsk",
-	"raw_rte",	"recvfrom",	"recvmmsg",    "sendto",
-	"sendmmsg",
+	"hsk_recvfrom", "hsk_recvmmsg",	 "hsk_recv_zc", "hsk_packet_zc",
+	"hsk_sendto",	"hsk_sendmmsg",	 "hsk_send_zc", "raw_xsk",
+	"raw_rte",	"recvfrom",	 "recvmmsg",	"sendto",
+	"sendmmsg",	"hsk_echo_mmsg", "hsk_echo_zc", "echo_mmsg",
 };
 
 static void usage(FILE *f)
@@ -78,7 +84,7 @@ static void usage(FILE *f)
 		"\n"
 		"  -w, --workload LIST  receive, transmit, pingpong, dpdk, "
 		"instructions,\n"
-		"                       capture\n"
+		"                       capture, echo, sockperf\n"
 		"                       (default: "
 		"receive,pingpong,instructions)\n"
 		"  -a, --all            every workload\n"
@@ -116,7 +122,9 @@ static void usage(FILE *f)
 		"                       hsk_packet_zc, hsk_sendto, "
 		"hsk_sendmmsg, hsk_send_zc,\n"
 		"                       raw_xsk, raw_rte, recvfrom, recvmmsg, "
-		"sendto, sendmmsg\n"
+		"sendto, sendmmsg,\n"
+		"                       hsk_echo_mmsg, hsk_echo_zc, "
+		"echo_mmsg\n"
 		"  -N, --napi MODE      thread: the receiving end's kernel "
 		"work in a NAPI thread\n"
 		"                       pinned to the receiver's CPU "
@@ -484,6 +492,12 @@ int main(int argc, char **argv)
 			break;
 		case WL_CAPTURE:
 			rc = workload_capture(&topo, &cfg, argv[0], json);
+			break;
+		case WL_ECHO:
+			rc = workload_echo(&topo, &cfg, json);
+			break;
+		case WL_SOCKPERF:
+			rc = workload_sockperf(&topo, &cfg, json);
 			break;
 		}
 		if (rc)

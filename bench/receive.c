@@ -805,23 +805,37 @@ out:
 #endif
 }
 
-/*
- * hotsock on dpdk owns its port (here net_af_xdp on hsk0, with its XDP
- * program) until the process ends, and the EAL runs once per process: a
- * dpdk contender runs in a child of its own, which hands its figures
- * back through a pipe. The others run here.
- */
+struct dpdk_msg {
+	struct run run;
+	char backend[16];
+};
+
+struct dpdk_args {
+	const struct contender *c;
+	struct hsk_topo *t;
+	const struct config *cfg;
+	enum source_kind source;
+	int port;
+};
+
+static void run_one_dpdk(void *arg, void *out)
+{
+	const struct dpdk_args *a = arg;
+	struct dpdk_msg *msg = out;
+
+	run_one(a->c, a->t, a->cfg, a->source, a->port, a->cfg->rx_cpu,
+		a->cfg->tx_cpu, msg->backend, sizeof(msg->backend), &msg->run);
+}
+
+/* A dpdk contender runs in a child of its own (run_dpdk_child()), the
+ * others here. */
 static void run_contender(const struct contender *c, struct hsk_topo *t,
 			  const struct config *cfg, enum source_kind source,
 			  int port, char *backend, size_t backend_len,
 			  struct run *run)
 {
-	struct {
-		struct run run;
-		char backend[16];
-	} msg;
-	int pfd[2], status;
-	pid_t pid;
+	struct dpdk_args a = { c, t, cfg, source, port };
+	struct dpdk_msg msg;
 
 	if (!c->backend || strcmp(c->backend, "dpdk")) {
 		run_one(c, t, cfg, source, port, cfg->rx_cpu, cfg->tx_cpu,
@@ -829,51 +843,14 @@ static void run_contender(const struct contender *c, struct hsk_topo *t,
 		return;
 	}
 	memset(run, 0, sizeof(*run));
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		fail(run, "pipe");
-		return;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		/* The port: net_af_xdp on hsk0 with hsk0's addresses,
-		 * unless the environment says otherwise. */
-		setenv("HOTSOCK_DPDK_ARGS", "--vdev=net_af_xdp0,iface=hsk0", 0);
-		setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
-		setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
-		memset(&msg, 0, sizeof(msg));
-		run_one(c, t, cfg, source, port, cfg->rx_cpu, cfg->tx_cpu,
-			msg.backend, sizeof(msg.backend), &msg.run);
-		_exit(write(pfd[1], &msg, sizeof(msg)) == sizeof(msg) ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (pid < 0) {
-		close(pfd[0]);
-		fail(run, "fork");
-		return;
-	}
-	if (read(pfd[0], &msg, sizeof(msg)) == sizeof(msg)) {
-		*run = msg.run;
-		snprintf(backend, backend_len, "%s", msg.backend);
-	} else {
-		snprintf(run->err, sizeof(run->err), "the dpdk child died");
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-#ifdef HSK_BENCH_XSK
-	/* The backend never closes its port, and net_af_xdp's program
-	 * outlives the process: take it off hsk0 for the next contender. */
-	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_DRV_MODE, NULL);
-	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_SKB_MODE, NULL);
-#endif
-	if (wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
-		snprintf(run->err, sizeof(run->err),
-			 "an XDP program stayed on %s after the dpdk child",
-			 t->if_local);
+	memset(&msg, 0, sizeof(msg));
+	if (run_dpdk_child(t, run_one_dpdk, &a, &msg, sizeof(msg), run->err,
+			   sizeof(run->err)) < 0) {
 		run->ok = 0;
+		return;
 	}
+	*run = msg.run;
+	snprintf(backend, backend_len, "%s", msg.backend);
 }
 
 struct summary {

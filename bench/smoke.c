@@ -168,6 +168,54 @@ Test(workload, transmit_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 		       "transmit-pps.png", NULL);
 }
 
+/*
+ * Every echo counted at the peer was sent back by the echo, which sent
+ * back no more than it got: give or take what was on its way (veth's
+ * ring and the peer's 2048-entry XSK ring) when the window opened.
+ */
+#define ECHO_COUNTS                                                      \
+	"all(r['ok'] and 0 < r['runs'][0]['echoed'] <= "                 \
+	"r['runs'][0]['echo_tx'] + 4096 and r['runs'][0]['echo_tx'] <= " \
+	"r['runs'][0]['echo_rx'] for r in d['echo']['results'])"
+
+Test(workload, echo_counts_what_comes_back, .timeout = RUN_TIMEOUT)
+{
+	if (!getenv("HSK_BENCH_AF_XDP"))
+		cr_skip_test("libxdp is not built: the peer is an XSK");
+	workload_smoke("echo",
+		       ECHO_COUNTS " and len(d['echo']['results']) >= 3",
+		       "echo-pps.png", NULL);
+}
+
+/* The hotsock echoes on dpdk, each run in a child of its own. */
+Test(workload, echo_on_dpdk_counts_what_comes_back, .timeout = RUN_TIMEOUT)
+{
+	if (!getenv("HSK_BENCH_DPDK") || !getenv("HSK_BENCH_AF_XDP"))
+		cr_skip_test("the dpdk backend or libxdp is not built");
+	workload_smoke("echo",
+		       ECHO_COUNTS " and any(r['backend'] == 'dpdk' for r in "
+				   "d['echo']['results'])",
+		       "echo-pps.png", "--backend=dpdk");
+}
+
+/* Every path ran both sockperf tests, and each server counted what it
+ * received. */
+Test(workload, sockperf_runs_every_path, .timeout = RUN_TIMEOUT)
+{
+	need_root();
+	if (system("command -v sockperf >/dev/null"))
+		cr_skip_test("no sockperf (Debian's sockperf package)");
+	workload_smoke(
+		"sockperf",
+		"len(d['sockperf']['results']) >= 3 and all(r['ok'] and "
+		"0 < r['p50_us']['median'] <= r['p90_us']['median'] <= "
+		"r['p99_us']['median'] <= r['p99.9_us']['median'] <= "
+		"r['max_us']['median'] and r['sent_msg_s']['median'] > 0 "
+		"and r['recv_msg_s_median'] > 0 "
+		"for r in d['sockperf']['results'])",
+		"sockperf-latency.png", NULL);
+}
+
 Test(workload, pingpong_reports_every_percentile, .timeout = RUN_TIMEOUT)
 {
 	workload_smoke("pingpong",

@@ -37,6 +37,7 @@ struct xsk_raw {
 	struct xsk_ring_cons cq, rx;
 	void *area;
 	int fd;
+	bool receives;		/* the first RING frames feed the fill ring */
 	uint32_t outstanding;	/* TX frames not completed */
 	uint64_t kicks, stalls; /* sendto()s; those the kernel cut short */
 };
@@ -80,6 +81,7 @@ struct xsk_raw *xsk_raw_open(const char *ifname, bool rx)
 	if (err)
 		goto fail;
 	x->fd = xsk_socket__fd(x->xsk);
+	x->receives = rx;
 	if (rx) {
 		/* The first half of the frames feed the fill ring. */
 		if (xsk_ring_prod__reserve(&x->fq, RING, &idx) != RING) {
@@ -160,6 +162,36 @@ void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len)
 		memcpy((char *)x->area + (size_t)i * FRAME_SIZE, frame, len);
 }
 
+int xsk_raw_tx_one(struct xsk_raw *x, const void *frame, uint32_t len)
+{
+	uint64_t addr = (uint64_t)(FRAMES - 1) * FRAME_SIZE;
+	uint32_t idx;
+	int tries;
+
+	if (x->outstanding || len > FRAME_SIZE ||
+	    xsk_ring_prod__reserve(&x->tx, 1, &idx) != 1) {
+		errno = EBUSY;
+		return -1;
+	}
+	memcpy((char *)x->area + addr, frame, len);
+	xsk_ring_prod__tx_desc(&x->tx, idx)->addr = addr;
+	xsk_ring_prod__tx_desc(&x->tx, idx)->len = len;
+	xsk_ring_prod__tx_desc(&x->tx, idx)->options = 0;
+	xsk_ring_prod__submit(&x->tx, 1);
+	for (tries = 0; tries < 100; tries++) {
+		sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0);
+		if (xsk_ring_cons__peek(&x->cq, 1, &idx) == 1) {
+			xsk_ring_cons__release(&x->cq, 1);
+			return 0;
+		}
+		usleep(1000);
+	}
+	/* Still on the ring: the next sends account for it. */
+	x->outstanding = 1;
+	errno = ETIMEDOUT;
+	return -1;
+}
+
 unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len, unsigned int max)
 {
 	uint32_t idx = 0, done, n, cons, pending, taken;
@@ -175,7 +207,12 @@ unsigned int xsk_raw_tx_burst(struct xsk_raw *x, uint32_t len, unsigned int max)
 	for (uint32_t i = 0; i < n; i++) {
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&x->tx, idx + i);
 
-		d->addr = (uint64_t)((idx + i) % FRAMES) * FRAME_SIZE;
+		/* With receiving on, only the frames the fill ring never
+		 * lends: at most RING outstanding, as many as there are. */
+		d->addr = x->receives ?
+				  (uint64_t)(RING + (idx + i) % RING) *
+					  FRAME_SIZE :
+				  (uint64_t)((idx + i) % FRAMES) * FRAME_SIZE;
 		d->len = len;
 		d->options = 0;
 	}

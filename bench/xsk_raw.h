@@ -24,7 +24,13 @@ unsigned int xsk_raw_rx_burst(struct xsk_raw *x, uint32_t len);
  * full, or no fill-ring frame), from XDP_STATISTICS; 0 when unknown. */
 uint64_t xsk_raw_rx_dropped(const struct xsk_raw *x);
 
-/* Writes @frame into every UMEM frame, once, before sending. */
+/* Sends @frame once, before any other send, and waits (bounded) until the
+ * kernel has taken it. Return: 0, or -1 with errno. */
+int xsk_raw_tx_one(struct xsk_raw *x, const void *frame, uint32_t len);
+
+/* Writes @frame into every UMEM frame, once, before sending. An XSK that
+ * also receives sends from the frames its fill ring never lends, so
+ * what it receives never goes out as what it sends. */
 void xsk_raw_tx_prepare(struct xsk_raw *x, const void *frame, uint32_t len);
 /* Queues up to one batch (at most @max) of the prepared frame and kicks
  * the kernel; returns how many were queued. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Real programs nobody wrote for hotsock, under libhotsock-preload.so with
- * HOTSOCK_BACKEND=af_xdp: a server in the peer namespace (hsk1), a client
- * in the local one (hsk0), both on the fast path. Each must run to
+ * HOTSOCK_BACKEND=af_xdp (and sockperf with HOTSOCK_BACKEND=dpdk, each
+ * end's port a net_af_packet vdev over its veth end, when dpdk is built:
+ * HSKP_HAVE_DPDK): a server in the peer namespace (hsk1), a client in the
+ * local one (hsk0), both on the fast path. Each must run to
  * completion as on the kernel, and the counters (hotsock-stat for a
  * server that runs, $HOTSOCK_STAT_FILE for a program that has exited)
  * must show that the fast path carried the traffic.
@@ -22,13 +24,14 @@
 #define PROGRAM_TEST(name) \
 	Test(programs, name, .init = program_init, .fini = program_fini)
 
-/* On dpdk, each side's port: a net_af_packet vdev over its veth end. */
-#define DPDK_PEER                                                         \
-	"HOTSOCK_DPDK_ARGS=--vdev=net_af_packet0,iface=" TOPO_IF_PEER " " \
-	"HOTSOCK_DPDK_IP=" TOPO_IP4_PEER "/24 "
-#define DPDK_LOCAL                                                         \
-	"HOTSOCK_DPDK_ARGS=--vdev=net_af_packet0,iface=" TOPO_IF_LOCAL " " \
-	"HOTSOCK_DPDK_IP=" TOPO_IP4_LOCAL "/24 "
+/* On dpdk, each side's port: a net_af_packet vdev over its veth end, its
+ * rings deep enough for sockperf's throughput bursts. */
+#define DPDK_PEER                                                     \
+	"HOTSOCK_DPDK_ARGS=--vdev=net_af_packet0,iface=" TOPO_IF_PEER \
+	",framecnt=2048 HOTSOCK_DPDK_IP=" TOPO_IP4_PEER "/24 "
+#define DPDK_LOCAL                                                     \
+	"HOTSOCK_DPDK_ARGS=--vdev=net_af_packet0,iface=" TOPO_IF_LOCAL \
+	",framecnt=2048 HOTSOCK_DPDK_IP=" TOPO_IP4_LOCAL "/24 "
 
 /* Every program of a test starts with this environment; HSKP_BACKEND is
  * the test's backend. */
@@ -44,7 +47,7 @@
 static char work[512];	  /* this test's directory */
 static pid_t server = -1; /* the background server, killed at the end */
 
-static void program_init(void)
+static void init_on(const char *backend)
 {
 	const char *base = getenv("HSKP_WORK");
 
@@ -52,8 +55,13 @@ static void program_init(void)
 	(void)mkdir(base, 0755);
 	snprintf(work, sizeof(work), "%s/XXXXXX", base);
 	cr_assert_not_null(mkdtemp(work), "mkdtemp: %s", strerror(errno));
-	setenv("HSKP_BACKEND", "af_xdp", 1);
+	setenv("HSKP_BACKEND", backend, 1);
 	tst_topo_init();
+}
+
+static void program_init(void)
+{
+	init_on("af_xdp");
 }
 
 static void program_fini(void)
@@ -214,7 +222,7 @@ PROGRAM_TEST(sockperf_ping_pong_runs_on_the_fast_path)
 	sockperf_ping_pong();
 }
 
-PROGRAM_TEST(sockperf_throughput_runs_on_the_fast_path)
+static void sockperf_throughput(void)
 {
 	start_server("sockperf server -i " TOPO_IP4_PEER " -p 11111",
 		     "local=" TOPO_IP4_PEER ":11111");
@@ -225,6 +233,44 @@ PROGRAM_TEST(sockperf_throughput_runs_on_the_fast_path)
 	assert_fast(server_counters(), true, false);
 	assert_fast(slurp("client.stat"), false, true);
 }
+
+PROGRAM_TEST(sockperf_throughput_runs_on_the_fast_path)
+{
+	sockperf_throughput();
+}
+
+#ifdef HSKP_HAVE_DPDK
+/* Both veth ends are dpdk's: the kernel gives up their addresses, so that
+ * it neither answers for them nor sends its own neighbour discovery. */
+static void dpdk_init(void)
+{
+	int err;
+
+	init_on("dpdk");
+	err = topo_run_local(&tst_topo,
+			     "ip addr flush dev %s && echo 1 "
+			     ">/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+			     tst_topo.if_local, tst_topo.if_local);
+	cr_assert_eq(err, 0, "taking hsk0 from the kernel: status %d", err);
+	err = topo_run_peer(&tst_topo,
+			    "ip addr flush dev %s && echo 1 "
+			    ">/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+			    tst_topo.if_peer, tst_topo.if_peer);
+	cr_assert_eq(err, 0, "taking hsk1 from the kernel: status %d", err);
+}
+
+Test(programs, sockperf_ping_pong_runs_on_dpdk, .init = dpdk_init,
+     .fini = program_fini)
+{
+	sockperf_ping_pong();
+}
+
+Test(programs, sockperf_throughput_runs_on_dpdk, .init = dpdk_init,
+     .fini = program_fini)
+{
+	sockperf_throughput();
+}
+#endif
 
 PROGRAM_TEST(python_socket_module_echo_runs_on_the_fast_path)
 {
