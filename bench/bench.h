@@ -178,6 +178,40 @@ int plot_groups(const char *png, const char *title, const char *ylabel,
 #endif
 
 /*
+ * A contender of the receive or the transmit workload: @how is the
+ * workload's own kind of loop (its enum); the hotsock ones run once per
+ * backend.
+ */
+struct contender {
+	const char *name;
+	const char *key; /* for --contenders */
+	int how;
+	int hotsock;
+	int one_per_call;    /* a datagram a call: batch 1 */
+	const char *backend; /* asked of hsk_init(), or NULL: environment */
+};
+
+/* A workload's table of contenders. */
+struct contender_list {
+	const struct contender *c;
+	size_t n;
+};
+
+/* Appends @c, with @backend, to @out (*@n so far) when --contenders
+ * wants it. */
+void add_contender(const struct config *cfg, const struct contender *c,
+		   const char *backend, struct contender *out, unsigned int *n);
+
+/* The contender @key of @lists, with @backend, into *@out. Return: 0, or
+ * -1 with errno EINVAL (no such key). */
+int find_contender(const struct contender_list *lists, unsigned int nlists,
+		   const char *key, const char *backend, struct contender *out);
+
+/* Datagrams per call of @c. */
+unsigned int contender_batch(const struct contender *c,
+			     const struct config *cfg);
+
+/*
  * One contender of the receive or the transmit workload, by its key
  * (and backend, for hotsock), on its own: what the instruction counts
  * measure. rx_once() and tx_once() are one call of the contender's loop:

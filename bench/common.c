@@ -704,3 +704,33 @@ int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
 	}
 	return ok ? 0 : -1;
 }
+
+void add_contender(const struct config *cfg, const struct contender *c,
+		   const char *backend, struct contender *out, unsigned int *n)
+{
+	if (!wanted(cfg, c->key))
+		return;
+	out[*n] = *c;
+	out[*n].backend = backend;
+	(*n)++;
+}
+
+int find_contender(const struct contender_list *lists, unsigned int nlists,
+		   const char *key, const char *backend, struct contender *out)
+{
+	for (unsigned int l = 0; l < nlists; l++)
+		for (size_t i = 0; i < lists[l].n; i++)
+			if (!strcmp(lists[l].c[i].key, key)) {
+				*out = lists[l].c[i];
+				out->backend = backend;
+				return 0;
+			}
+	errno = EINVAL;
+	return -1;
+}
+
+unsigned int contender_batch(const struct contender *c,
+			     const struct config *cfg)
+{
+	return c->one_per_call ? 1 : cfg->batch;
+}

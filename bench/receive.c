@@ -110,29 +110,29 @@ enum how {
 	KERN_RECVMMSG
 };
 
-struct contender {
-	const char *name;
-	const char *key; /* for --contenders */
-	int hotsock;
-	enum how how;
-	const char *backend; /* asked of hsk_init(), or NULL: environment */
-};
-
 static const struct contender hotsock_contenders[] = {
-	{ "hotsock hsk_recvfrom", "hsk_recvfrom", 1, HSK_RECVFROM, NULL },
-	{ "hotsock hsk_recvmmsg", "hsk_recvmmsg", 1, HSK_RECVMMSG, NULL },
-	{ "hotsock hsk_recv_zc", "hsk_recv_zc", 1, HSK_RECV_ZC, NULL },
+	{ "hotsock hsk_recvfrom", "hsk_recvfrom", HSK_RECVFROM, 1, 1, NULL },
+	{ "hotsock hsk_recvmmsg", "hsk_recvmmsg", HSK_RECVMMSG, 1, 0, NULL },
+	{ "hotsock hsk_recv_zc", "hsk_recv_zc", HSK_RECV_ZC, 1, 0, NULL },
 	/* AF_PACKET raw frames, no parsing: on af_xdp through the XSK
 	 * (packet_exclusive), on kernel a TPACKET_V3 ring. */
-	{ "hotsock packet zc", "hsk_packet_zc", 1, HSK_PACKET_ZC, NULL },
+	{ "hotsock packet zc", "hsk_packet_zc", HSK_PACKET_ZC, 1, 0, NULL },
 };
 
-static const struct contender raw_contender = { "raw xsk", "raw_xsk", 0,
-						RAW_XSK, NULL };
+static const struct contender raw_contender = { .name = "raw xsk",
+						.key = "raw_xsk",
+						.how = RAW_XSK };
 
 static const struct contender kernel_contenders[] = {
-	{ "kernel recvfrom", "recvfrom", 0, KERN_RECVFROM, NULL },
-	{ "kernel recvmmsg", "recvmmsg", 0, KERN_RECVMMSG, NULL },
+	{ "kernel recvfrom", "recvfrom", KERN_RECVFROM, 0, 1, NULL },
+	{ "kernel recvmmsg", "recvmmsg", KERN_RECVMMSG, 0, 0, NULL },
+};
+
+/* Every contender, for the instruction counts to find by key. */
+static const struct contender_list all_contenders[] = {
+	{ hotsock_contenders, ARRAY_SIZE(hotsock_contenders) },
+	{ &raw_contender, 1 },
+	{ kernel_contenders, ARRAY_SIZE(kernel_contenders) },
 };
 
 #define MAX_CONTENDERS                                       \
@@ -310,6 +310,16 @@ struct receiver {
 	unsigned int sink;
 };
 
+static void init_receiver(struct receiver *r, const struct contender *c,
+			  const struct config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->fd = -1;
+	r->size = cfg->size;
+	r->batch = contender_batch(c, cfg);
+}
+
 /*
  * One receive call of the contender's kind. Return: datagrams received
  * (>= 1), or -1 with errno.
@@ -320,7 +330,7 @@ static int receive(struct receiver *r)
 	ssize_t len;
 	int n;
 
-	switch (r->c->how) {
+	switch ((enum how)r->c->how) {
 	case HSK_RECVFROM:
 	case KERN_RECVFROM: {
 		struct sockaddr_storage src;
@@ -677,18 +687,13 @@ static void run_one(const struct contender *c, struct hsk_topo *t,
 	double t0, t1, deadline;
 	const char *what = "sender";
 	pthread_t th;
-	int started = 0, one_per_call, have_drops, err;
+	int started = 0, have_drops, err;
 	unsigned int iter = 0;
 	int n;
 
 	memset(run, 0, sizeof(*run));
 	run->ok = 1;
-	memset(&r, 0, sizeof(r));
-	r.c = c;
-	r.fd = -1;
-	r.size = cfg->size;
-	one_per_call = c->how == HSK_RECVFROM || c->how == KERN_RECVFROM;
-	r.batch = one_per_call ? 1 : cfg->batch;
+	init_receiver(&r, c, cfg);
 	memset(&s, 0, sizeof(s));
 	s.fd = -1;
 	memset(&th, 0, sizeof(th));
@@ -1028,16 +1033,6 @@ static void write_json(FILE *f, const struct config *cfg,
 	fprintf(f, "  ]}");
 }
 
-static void add_contender(const struct config *cfg, const struct contender *c,
-			  const char *backend)
-{
-	if (!wanted(cfg, c->key))
-		return;
-	contenders[n_contenders] = *c;
-	contenders[n_contenders].backend = backend;
-	n_contenders++;
-}
-
 /*
  * The hotsock contenders once per backend, raw xsk (right after the
  * af_xdp ones, when there are), then the kernel ones.
@@ -1052,16 +1047,20 @@ static void make_contenders(const struct config *cfg, int have_raw)
 		const char *backend = cfg->n_backends ? cfg->backends[b] : NULL;
 
 		for (i = 0; i < ARRAY_SIZE(hotsock_contenders); i++)
-			add_contender(cfg, &hotsock_contenders[i], backend);
+			add_contender(cfg, &hotsock_contenders[i], backend,
+				      contenders, &n_contenders);
 		if (!raw_done && backend && !strcmp(backend, "af_xdp")) {
-			add_contender(cfg, &raw_contender, NULL);
+			add_contender(cfg, &raw_contender, NULL, contenders,
+				      &n_contenders);
 			raw_done = 1;
 		}
 	}
 	if (!raw_done)
-		add_contender(cfg, &raw_contender, NULL);
+		add_contender(cfg, &raw_contender, NULL, contenders,
+			      &n_contenders);
 	for (i = 0; i < ARRAY_SIZE(kernel_contenders); i++)
-		add_contender(cfg, &kernel_contenders[i], NULL);
+		add_contender(cfg, &kernel_contenders[i], NULL, contenders,
+			      &n_contenders);
 }
 
 /*
@@ -1299,33 +1298,17 @@ struct receiver *rx_open(const char *key, const char *backend,
 			 struct hsk_topo *t, const struct config *cfg, int port,
 			 char *backend_out, size_t backend_len)
 {
-	const struct contender *all[ARRAY_SIZE(hotsock_contenders) + 1 +
-				    ARRAY_SIZE(kernel_contenders)];
+	struct contender c;
 	struct rx_handle *h;
-	unsigned int i, n = 0;
 
-	for (i = 0; i < ARRAY_SIZE(hotsock_contenders); i++)
-		all[n++] = &hotsock_contenders[i];
-	all[n++] = &raw_contender;
-	for (i = 0; i < ARRAY_SIZE(kernel_contenders); i++)
-		all[n++] = &kernel_contenders[i];
-	for (i = 0; i < n && strcmp(all[i]->key, key); i++)
-		;
-	if (i == n) {
-		errno = EINVAL;
+	if (find_contender(all_contenders, ARRAY_SIZE(all_contenders), key,
+			   backend, &c) < 0)
 		return NULL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->c = *all[i];
-	h->c.backend = backend;
-	h->r.c = &h->c;
-	h->r.fd = -1;
-	h->r.size = cfg->size;
-	h->r.batch = h->c.how == HSK_RECVFROM || h->c.how == KERN_RECVFROM ?
-			     1 :
-			     cfg->batch;
+	h->c = c;
+	init_receiver(&h->r, &h->c, cfg);
 	if (open_receiver(&h->r, t, cfg, port, backend_out, backend_len) < 0) {
 		int err = errno;
 

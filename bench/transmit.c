@@ -53,23 +53,22 @@ enum tx_how {
 	TX_KERN_SENDMMSG
 };
 
-struct tx_contender {
-	const char *name, *key;
-	enum tx_how how;
-	int hotsock;
-	const char *backend;
+static const struct contender hsk_tx[] = {
+	{ "hotsock hsk_sendto", "hsk_sendto", TX_HSK_SENDTO, 1, 1, NULL },
+	{ "hotsock hsk_sendmmsg", "hsk_sendmmsg", TX_HSK_SENDMMSG, 1, 0, NULL },
+	{ "hotsock hsk_send_zc", "hsk_send_zc", TX_HSK_SEND_ZC, 1, 0, NULL },
 };
 
-static const struct tx_contender hsk_tx[] = {
-	{ "hotsock hsk_sendto", "hsk_sendto", TX_HSK_SENDTO, 1, NULL },
-	{ "hotsock hsk_sendmmsg", "hsk_sendmmsg", TX_HSK_SENDMMSG, 1, NULL },
-	{ "hotsock hsk_send_zc", "hsk_send_zc", TX_HSK_SEND_ZC, 1, NULL },
+static const struct contender other_tx[] = {
+	{ "raw xsk", "raw_xsk", TX_RAW_XSK, 0, 0, NULL },
+	{ "kernel sendto", "sendto", TX_KERN_SENDTO, 0, 1, NULL },
+	{ "kernel sendmmsg", "sendmmsg", TX_KERN_SENDMMSG, 0, 0, NULL },
 };
 
-static const struct tx_contender other_tx[] = {
-	{ "raw xsk", "raw_xsk", TX_RAW_XSK, 0, NULL },
-	{ "kernel sendto", "sendto", TX_KERN_SENDTO, 0, NULL },
-	{ "kernel sendmmsg", "sendmmsg", TX_KERN_SENDMMSG, 0, NULL },
+/* Every contender, for the instruction counts to find by key. */
+static const struct contender_list all_tx[] = {
+	{ hsk_tx, ARRAY_SIZE(hsk_tx) },
+	{ other_tx, ARRAY_SIZE(other_tx) },
 };
 
 #define TX_MAX (MAX_BACKENDS * ARRAY_SIZE(hsk_tx) + ARRAY_SIZE(other_tx))
@@ -134,7 +133,7 @@ static void *counter_main(void *arg)
 }
 
 struct txer {
-	const struct tx_contender *c;
+	const struct contender *c;
 	int fd;
 	unsigned int batch;
 	size_t size;
@@ -151,13 +150,23 @@ struct txer {
 #endif
 };
 
+static void init_txer(struct txer *s, const struct contender *c,
+		      const struct config *cfg)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	s->fd = -1;
+	s->size = cfg->size;
+	s->batch = contender_batch(c, cfg);
+}
+
 /* One send call of the contender's kind: datagrams handed over, or -1. */
 static int send_once(struct txer *s)
 {
 	unsigned int i;
 	int n;
 
-	switch (s->c->how) {
+	switch ((enum tx_how)s->c->how) {
 	case TX_HSK_SENDTO:
 		return hsk_sendto(s->fd, s->payload, s->size, MSG_DONTWAIT,
 				  (struct sockaddr *)&s->dst, s->dstlen) < 0 ?
@@ -327,7 +336,7 @@ static int send_for(struct txer *s, double secs, struct tx_run *run)
 	return 0;
 }
 
-static void tx_run_one(const struct tx_contender *c, struct hsk_topo *t,
+static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 		       const struct config *cfg, struct counter *k, int port,
 		       char *backend, size_t backend_len, struct tx_run *run)
 {
@@ -337,13 +346,7 @@ static void tx_run_one(const struct tx_contender *c, struct hsk_topo *t,
 
 	memset(run, 0, sizeof(*run));
 	run->ok = 1;
-	memset(&s, 0, sizeof(s));
-	s.c = c;
-	s.fd = -1;
-	s.size = cfg->size;
-	s.batch = c->how == TX_HSK_SENDTO || c->how == TX_KERN_SENDTO ?
-			  1 :
-			  cfg->batch;
+	init_txer(&s, c, cfg);
 	pin_self(cfg->rx_cpu);
 	if (open_txer(&s, t, cfg, port, backend, backend_len) < 0) {
 		tx_fail(run, "sender");
@@ -383,32 +386,28 @@ out:
 	}
 }
 
-static unsigned int make_tx(const struct config *cfg, struct tx_contender *out)
+static unsigned int make_tx(const struct config *cfg, struct contender *out)
 {
 	unsigned int n = 0, b, i, nb = cfg->n_backends ? cfg->n_backends : 1;
 
 	for (b = 0; b < nb; b++)
 		for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
-			if (wanted(cfg, hsk_tx[i].key)) {
-				out[n] = hsk_tx[i];
-				out[n++].backend = cfg->n_backends ?
-							   cfg->backends[b] :
-							   NULL;
-			}
+			add_contender(cfg, &hsk_tx[i],
+				      cfg->n_backends ? cfg->backends[b] : NULL,
+				      out, &n);
 	for (i = 0; i < ARRAY_SIZE(other_tx); i++) {
 #ifndef HSK_BENCH_XSK
 		if (other_tx[i].how == TX_RAW_XSK)
 			continue;
 #endif
-		if (wanted(cfg, other_tx[i].key))
-			out[n++] = other_tx[i];
+		add_contender(cfg, &other_tx[i], NULL, out, &n);
 	}
 	return n;
 }
 
 /* One contender's sender, by key, for the instruction counts. */
 struct tx_handle {
-	struct tx_contender c;
+	struct contender c;
 	struct txer s;
 };
 
@@ -416,32 +415,16 @@ struct txer *tx_open(const char *key, const char *backend, struct hsk_topo *t,
 		     const struct config *cfg, int port, char *backend_out,
 		     size_t backend_len)
 {
-	const struct tx_contender
-		*all[ARRAY_SIZE(hsk_tx) + ARRAY_SIZE(other_tx)];
+	struct contender c;
 	struct tx_handle *h;
-	unsigned int i, n = 0;
 
-	for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
-		all[n++] = &hsk_tx[i];
-	for (i = 0; i < ARRAY_SIZE(other_tx); i++)
-		all[n++] = &other_tx[i];
-	for (i = 0; i < n && strcmp(all[i]->key, key); i++)
-		;
-	if (i == n) {
-		errno = EINVAL;
+	if (find_contender(all_tx, ARRAY_SIZE(all_tx), key, backend, &c) < 0)
 		return NULL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->c = *all[i];
-	h->c.backend = backend;
-	h->s.c = &h->c;
-	h->s.fd = -1;
-	h->s.size = cfg->size;
-	h->s.batch = h->c.how == TX_HSK_SENDTO || h->c.how == TX_KERN_SENDTO ?
-			     1 :
-			     cfg->batch;
+	h->c = c;
+	init_txer(&h->s, &h->c, cfg);
 	if (open_txer(&h->s, t, cfg, port, backend_out, backend_len) < 0) {
 		int err = errno;
 
@@ -507,7 +490,7 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 
 int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 {
-	struct tx_contender cs[TX_MAX];
+	struct contender cs[TX_MAX];
 	char backend[TX_MAX][16], why[160];
 	struct napi_setup napi = { -1, 0, 1 };
 	unsigned int n = make_tx(cfg, cs), c, rep;

@@ -265,6 +265,53 @@ void hsk_put_cmsg(struct hsk_cmsg_writer *w, int level, int type,
 /* Sets msg_controllen to what was written. */
 void hsk_cmsg_done(struct hsk_cmsg_writer *w);
 
+/* An integer option of @fd, 0 when it has none. */
+int hsk_opt_int(int fd, int level, int name);
+
+/*
+ * The receive options the kernel answers with control messages, which a
+ * backend receiving in user space mirrors from its kernel socket after
+ * every option change.
+ */
+enum {
+	HSK_RX_TIMESTAMPNS = 1 << 0,
+	HSK_RX_TIMESTAMP = 1 << 1,
+	HSK_RX_OVFL = 1 << 2,
+	HSK_RX_PKTINFO = 1 << 3,
+	HSK_RX_TTL = 1 << 4,
+	HSK_RX_TOS = 1 << 5,
+	HSK_RX_AUXDATA = 1 << 6,
+};
+
+/* The HSK_RX_* options set on @fd: a UDP socket of @family, or a packet
+ * socket when @packet. */
+unsigned int hsk_rx_options(int fd, int family, bool packet);
+
+struct hsk_net_udp;
+
+/* What a backend knows of a datagram it delivers, besides its data. */
+struct hsk_rx_meta {
+	uint64_t ts_ns;
+	uint32_t drops; /* the socket's so far, for SO_RXQ_OVFL */
+	int ifindex;
+	const struct hsk_net_udp *pkt; /* UDP; NULL on a packet socket */
+	uint32_t off, len; /* packet socket: its data in the frame */
+};
+
+/* The control messages udp_recvmsg() or packet_recvmsg() would give for
+ * @rx with the HSK_RX_* options @want, in their order. */
+void hsk_put_rx_cmsgs(struct msghdr *m, unsigned int want,
+		      const struct hsk_rx_meta *rx);
+
+/* The source address recvfrom() gives for @pkt, received on @ifindex;
+ * returns its length. */
+socklen_t hsk_udp_sockaddr(const struct hsk_net_udp *pkt, int ifindex,
+			   void *out);
+/* The same for a frame of @len bytes on a packet socket, received on
+ * @ifindex whose own address is @mac. */
+socklen_t hsk_ll_sockaddr(const uint8_t *frame, uint32_t len, int ifindex,
+			  const uint8_t *mac, void *out);
+
 /* Copies @len bytes into @m's iovecs: bytes copied, or -1 with EFAULT for
  * a NULL base with a non-zero length. */
 ssize_t hsk_copy_to_iov(const struct msghdr *m, const void *src, size_t len);

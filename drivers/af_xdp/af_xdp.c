@@ -39,17 +39,6 @@
 #define SHADOW_EVERY 64u /* fast deliveries between shadow checks */
 #define TX_BATCH 64u
 
-/* Receive options the kernel would answer with control messages. */
-enum {
-	RX_TIMESTAMPNS = 1 << 0,
-	RX_TIMESTAMP = 1 << 1,
-	RX_OVFL = 1 << 2,
-	RX_PKTINFO = 1 << 3,
-	RX_TTL = 1 << 4,
-	RX_TOS = 1 << 5,
-	RX_AUXDATA = 1 << 6,
-};
-
 struct mcast_group {
 	int family;
 	union hsk_net_addr addr;
@@ -79,7 +68,7 @@ struct xdp_sock {
 	int efd;	     /* wakes a waiter another thread fed */
 	int waiting;
 	unsigned int fast_streak;
-	unsigned int rx_flags;
+	unsigned int rx_flags; /* HSK_RX_* */
 	uint8_t ttl, tos;
 	uint16_t ip_id;
 	struct mcast_group groups[MAX_GROUPS];
@@ -167,45 +156,19 @@ void xdp_sock_count_drop(struct xdp_sock *xs, enum hsk_net_verdict why)
 
 /* ---- options mirrored from the shadow socket ------------------------ */
 
-static int opt_int(int fd, int level, int name)
-{
-	int v = 0;
-	socklen_t l = sizeof(v);
-
-	return getsockopt(fd, level, name, &v, &l) ? 0 : v;
-}
-
 /* Re-reads what the fast path needs to behave as the kernel socket does;
  * called at engagement and after every option change (control path). */
 static void mirror_options(struct xdp_sock *xs)
 {
 	int fd = xs->s->fd;
 	bool v4 = xs->family == AF_INET;
-	unsigned int f = 0;
 
-	if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS))
-		f |= RX_TIMESTAMPNS;
-	else if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMP))
-		f |= RX_TIMESTAMP;
-	if (opt_int(fd, SOL_SOCKET, SO_RXQ_OVFL))
-		f |= RX_OVFL;
-	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-		    v4 ? IP_PKTINFO : IPV6_RECVPKTINFO))
-		f |= RX_PKTINFO;
-	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-		    v4 ? IP_RECVTTL : IPV6_RECVHOPLIMIT))
-		f |= RX_TTL;
-	if (opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-		    v4 ? IP_RECVTOS : IPV6_RECVTCLASS))
-		f |= RX_TOS;
-	if (xs->packet && opt_int(fd, SOL_PACKET, PACKET_AUXDATA))
-		f |= RX_AUXDATA;
-	xs->rx_flags = f;
-	xs->rcvbuf = (uint32_t)opt_int(fd, SOL_SOCKET, SO_RCVBUF);
-	xs->ttl = (uint8_t)opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-				   v4 ? IP_TTL : IPV6_UNICAST_HOPS);
-	xs->tos = (uint8_t)opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-				   v4 ? IP_TOS : IPV6_TCLASS);
+	xs->rx_flags = hsk_rx_options(fd, xs->family, xs->packet);
+	xs->rcvbuf = (uint32_t)hsk_opt_int(fd, SOL_SOCKET, SO_RCVBUF);
+	xs->ttl = (uint8_t)hsk_opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+				       v4 ? IP_TTL : IPV6_UNICAST_HOPS);
+	xs->tos = (uint8_t)hsk_opt_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+				       v4 ? IP_TOS : IPV6_TCLASS);
 }
 
 /* ---- engaging the fast path ----------------------------------------- */
@@ -641,38 +604,6 @@ static int xdp_setsockopt(struct hsk_sock *s, int level, int name,
 
 /* ---- receiving ------------------------------------------------------ */
 
-static socklen_t fill_sockaddr(const struct xdp_sock *xs,
-			       const struct hsk_net_udp *pkt, void *out)
-{
-	if (xs->family == AF_INET) {
-		struct sockaddr_in *in = out;
-
-		*in = (struct sockaddr_in){ .sin_family = AF_INET,
-					    .sin_port = pkt->sport,
-					    .sin_addr = pkt->src.v4 };
-		return sizeof(*in);
-	}
-	struct sockaddr_in6 *in6 = out;
-
-	*in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
-				      .sin6_port = pkt->sport,
-				      .sin6_addr = pkt->src.v6 };
-	if (IN6_IS_ADDR_LINKLOCAL(&pkt->src.v6))
-		in6->sin6_scope_id = (uint32_t)xs->port->ifindex;
-	return sizeof(*in6);
-}
-
-static unsigned char pkttype_of(const struct xsk_port *p, const uint8_t *dst)
-{
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-
-	if (!memcmp(dst, p->mac, 6))
-		return PACKET_HOST;
-	if (!memcmp(dst, bcast, 6))
-		return PACKET_BROADCAST;
-	return dst[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST;
-}
-
 static const uint8_t *entry_frame(const struct xdp_sock *xs,
 				  const struct rx_entry *e)
 {
@@ -702,93 +633,24 @@ static uint32_t entry_data(const struct xdp_sock *xs, const struct rx_entry *e,
 static socklen_t entry_addr(const struct xdp_sock *xs, const struct rx_entry *e,
 			    void *out)
 {
-	const uint8_t *frame = entry_frame(xs, e);
-	struct sockaddr_ll *ll = out;
-
 	if (!xs->packet)
-		return fill_sockaddr(xs, &e->pkt, out);
-	*ll = (struct sockaddr_ll){ .sll_family = AF_PACKET,
-				    .sll_protocol = e->ethertype,
-				    .sll_ifindex = xs->port->ifindex,
-				    .sll_hatype = ARPHRD_ETHER,
-				    .sll_halen = 6 };
-	if (e->frame_len >= HSK_ETH_HLEN) {
-		ll->sll_pkttype = pkttype_of(xs->port, frame);
-		memcpy(ll->sll_addr, frame + 6, 6);
-	}
-	return sizeof(*ll);
+		return hsk_udp_sockaddr(&e->pkt, xs->port->ifindex, out);
+	return hsk_ll_sockaddr(entry_frame(xs, e), e->frame_len,
+			       xs->port->ifindex, xs->port->mac, out);
 }
 
-/* The control messages udp_recvmsg() would give, in its order. */
-static void put_cmsgs(struct xdp_sock *xs, const struct rx_entry *e,
+/* The control messages udp_recvmsg() or packet_recvmsg() would give. */
+static void put_cmsgs(const struct xdp_sock *xs, const struct rx_entry *e,
 		      struct msghdr *m)
 {
-	struct hsk_cmsg_writer w = { .m = m };
-	const struct hsk_net_udp *pkt = &e->pkt;
-	int ifindex = xs->port->ifindex;
+	struct hsk_rx_meta rx = { .ts_ns = e->ts_ns,
+				  .drops = xs->rx_drops,
+				  .ifindex = xs->port->ifindex,
+				  .pkt = xs->packet ? NULL : &e->pkt };
 
-	if (xs->rx_flags & RX_TIMESTAMPNS) {
-		struct timespec ts = { (time_t)(e->ts_ns / 1000000000u),
-				       (long)(e->ts_ns % 1000000000u) };
-
-		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
-	} else if (xs->rx_flags & RX_TIMESTAMP) {
-		struct timeval tv = { (time_t)(e->ts_ns / 1000000000u),
-				      (long)(e->ts_ns % 1000000000u / 1000) };
-
-		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
-	}
-	if ((xs->rx_flags & RX_OVFL) && xs->rx_drops)
-		hsk_put_cmsg(&w, SOL_SOCKET, SO_RXQ_OVFL, &xs->rx_drops,
-			     sizeof(xs->rx_drops));
-	if (xs->packet) {
-		if (xs->rx_flags & RX_AUXDATA) {
-			uint32_t len, off = entry_data(xs, e, &len);
-			struct tpacket_auxdata aux = {
-				.tp_status = TP_STATUS_USER,
-				.tp_len = e->frame_len - off,
-				.tp_snaplen = e->frame_len - off,
-				.tp_net = (uint16_t)(off ? 0 : HSK_ETH_HLEN),
-			};
-
-			hsk_put_cmsg(&w, SOL_PACKET, PACKET_AUXDATA, &aux,
-				     sizeof(aux));
-		}
-	} else if (xs->family == AF_INET) {
-		int ttl = pkt->ttl;
-
-		if (xs->rx_flags & RX_PKTINFO) {
-			struct in_pktinfo pi = { .ipi_ifindex = ifindex,
-						 .ipi_spec_dst = pkt->dst.v4,
-						 .ipi_addr = pkt->dst.v4 };
-
-			hsk_put_cmsg(&w, IPPROTO_IP, IP_PKTINFO, &pi,
-				     sizeof(pi));
-		}
-		if (xs->rx_flags & RX_TTL)
-			hsk_put_cmsg(&w, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-		if (xs->rx_flags & RX_TOS)
-			hsk_put_cmsg(&w, IPPROTO_IP, IP_TOS, &pkt->tos, 1);
-	} else {
-		int hops = pkt->ttl, tclass = pkt->tos;
-
-		if (xs->rx_flags & RX_PKTINFO) {
-			struct in6_pktinfo pi = {
-				.ipi6_addr = pkt->dst.v6,
-				.ipi6_ifindex = (unsigned int)ifindex
-			};
-
-			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
-				     sizeof(pi));
-		}
-		if (xs->rx_flags & RX_TTL)
-			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops,
-				     sizeof(hops));
-		if (xs->rx_flags & RX_TOS)
-			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_TCLASS, &tclass,
-				     sizeof(tclass));
-	}
-	hsk_cmsg_done(&w);
+	if (xs->packet)
+		rx.off = entry_data(xs, e, &rx.len);
+	hsk_put_rx_cmsgs(m, xs->rx_flags, &rx);
 }
 
 /* The next datagram of the fast path, pulling the rings if needed. */

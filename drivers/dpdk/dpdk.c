@@ -34,16 +34,6 @@
 #define MSG_PROBE 0x10
 #endif
 
-enum {
-	RX_TIMESTAMPNS = 1 << 0,
-	RX_TIMESTAMP = 1 << 1,
-	RX_PKTINFO = 1 << 2,
-	RX_TTL = 1 << 3,
-	RX_TOS = 1 << 4,
-	RX_OVFL = 1 << 5,
-	RX_AUXDATA = 1 << 6,
-};
-
 struct dp_group {
 	int family;
 	union hsk_net_addr addr;
@@ -66,7 +56,7 @@ struct dp_sock {
 	int ngroups;
 	struct dp_group groups[MAX_GROUPS];
 	/* Options mirrored from the placeholder after every change. */
-	unsigned int rx_flags;
+	unsigned int rx_flags; /* HSK_RX_* */
 	uint32_t rcvbuf;
 	uint8_t ttl, mc_ttl, tos;
 	bool broadcast;
@@ -128,48 +118,25 @@ static bool is_broadcast4(const struct dp_port *p, struct in_addr a)
 
 /* ---- options mirrored from the placeholder -------------------------- */
 
-static int opt_int(int fd, int level, int name)
-{
-	int v = 0;
-	socklen_t l = sizeof(v);
-
-	return getsockopt(fd, level, name, &v, &l) ? 0 : v;
-}
-
 static void mirror_options(struct dp_sock *ds)
 {
 	int fd = ds->s->fd;
 	bool v4 = ds->family == AF_INET;
 	int lvl = v4 ? IPPROTO_IP : IPPROTO_IPV6;
-	unsigned int f = 0;
 
-	if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS))
-		f |= RX_TIMESTAMPNS;
-	else if (opt_int(fd, SOL_SOCKET, SO_TIMESTAMP))
-		f |= RX_TIMESTAMP;
-	if (opt_int(fd, SOL_SOCKET, SO_RXQ_OVFL))
-		f |= RX_OVFL;
-	if (ds->packet) {
-		if (opt_int(fd, SOL_PACKET, PACKET_AUXDATA))
-			f |= RX_AUXDATA;
-	} else {
-		if (opt_int(fd, lvl, v4 ? IP_PKTINFO : IPV6_RECVPKTINFO))
-			f |= RX_PKTINFO;
-		if (opt_int(fd, lvl, v4 ? IP_RECVTTL : IPV6_RECVHOPLIMIT))
-			f |= RX_TTL;
-		if (opt_int(fd, lvl, v4 ? IP_RECVTOS : IPV6_RECVTCLASS))
-			f |= RX_TOS;
-		ds->ttl = (uint8_t)opt_int(fd, lvl,
-					   v4 ? IP_TTL : IPV6_UNICAST_HOPS);
-		ds->mc_ttl = (uint8_t)opt_int(
+	if (!ds->packet) {
+		ds->ttl = (uint8_t)hsk_opt_int(fd, lvl,
+					       v4 ? IP_TTL : IPV6_UNICAST_HOPS);
+		ds->mc_ttl = (uint8_t)hsk_opt_int(
 			fd, lvl, v4 ? IP_MULTICAST_TTL : IPV6_MULTICAST_HOPS);
-		ds->tos = (uint8_t)opt_int(fd, lvl, v4 ? IP_TOS : IPV6_TCLASS);
-		ds->broadcast = opt_int(fd, SOL_SOCKET, SO_BROADCAST);
-		ds->mc_loop = opt_int(
+		ds->tos = (uint8_t)hsk_opt_int(fd, lvl,
+					       v4 ? IP_TOS : IPV6_TCLASS);
+		ds->broadcast = hsk_opt_int(fd, SOL_SOCKET, SO_BROADCAST);
+		ds->mc_loop = hsk_opt_int(
 			fd, lvl, v4 ? IP_MULTICAST_LOOP : IPV6_MULTICAST_LOOP);
 	}
-	ds->rx_flags = f;
-	ds->rcvbuf = (uint32_t)opt_int(fd, SOL_SOCKET, SO_RCVBUF);
+	ds->rx_flags = hsk_rx_options(fd, ds->family, ds->packet);
+	ds->rcvbuf = (uint32_t)hsk_opt_int(fd, SOL_SOCKET, SO_RCVBUF);
 }
 
 /* ---- addresses ------------------------------------------------------ */
@@ -750,17 +717,6 @@ static int dp_getsockopt(struct hsk_sock *s, int level, int name, void *val,
 
 /* ---- receiving ------------------------------------------------------ */
 
-static unsigned char pkttype_of(const struct dp_port *p, const uint8_t *dst)
-{
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-
-	if (!memcmp(dst, p->mac, 6))
-		return PACKET_HOST;
-	if (!memcmp(dst, bcast, 6))
-		return PACKET_BROADCAST;
-	return dst[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST;
-}
-
 /* Where the data a receive returns starts, and its length: the UDP
  * payload, the whole frame (SOCK_RAW) or what follows the Ethernet
  * header (SOCK_DGRAM). */
@@ -783,110 +739,24 @@ static uint32_t entry_data(const struct dp_sock *ds, const struct dp_rx *e,
 static socklen_t entry_addr(const struct dp_sock *ds, const struct dp_rx *e,
 			    void *out)
 {
-	const uint8_t *frame = rte_pktmbuf_mtod(e->m, const uint8_t *);
-
-	if (ds->packet) {
-		struct sockaddr_ll *ll = out;
-
-		*ll = (struct sockaddr_ll){ .sll_family = AF_PACKET,
-					    .sll_ifindex = ds->p->ifindex,
-					    .sll_hatype = ARPHRD_ETHER,
-					    .sll_halen = 6 };
-		if (e->m->data_len >= HSK_ETH_HLEN) {
-			memcpy(&ll->sll_protocol, frame + 12, 2);
-			ll->sll_pkttype = pkttype_of(ds->p, frame);
-			memcpy(ll->sll_addr, frame + 6, 6);
-		}
-		return sizeof(*ll);
-	}
-	if (ds->family == AF_INET) {
-		struct sockaddr_in *in = out;
-
-		*in = (struct sockaddr_in){ .sin_family = AF_INET,
-					    .sin_port = e->pkt.sport,
-					    .sin_addr = e->pkt.src.v4 };
-		return sizeof(*in);
-	}
-	struct sockaddr_in6 *in6 = out;
-
-	*in6 = (struct sockaddr_in6){ .sin6_family = AF_INET6,
-				      .sin6_port = e->pkt.sport,
-				      .sin6_addr = e->pkt.src.v6 };
-	if (IN6_IS_ADDR_LINKLOCAL(&e->pkt.src.v6))
-		in6->sin6_scope_id = (uint32_t)ds->p->ifindex;
-	return sizeof(*in6);
+	if (!ds->packet)
+		return hsk_udp_sockaddr(&e->pkt, ds->p->ifindex, out);
+	return hsk_ll_sockaddr(rte_pktmbuf_mtod(e->m, const uint8_t *),
+			       e->m->data_len, ds->p->ifindex, ds->p->mac, out);
 }
 
 /* The control messages udp_recvmsg() and packet_recvmsg() would give. */
-static void put_cmsgs(struct dp_sock *ds, const struct dp_rx *e,
+static void put_cmsgs(const struct dp_sock *ds, const struct dp_rx *e,
 		      struct msghdr *m)
 {
-	struct hsk_cmsg_writer w = { .m = m };
-	const struct hsk_net_udp *pkt = &e->pkt;
-	int ifindex = ds->p->ifindex;
+	struct hsk_rx_meta rx = { .ts_ns = e->ts_ns,
+				  .drops = ds->rx_drops,
+				  .ifindex = ds->p->ifindex,
+				  .pkt = ds->packet ? NULL : &e->pkt };
 
-	if (ds->rx_flags & RX_TIMESTAMPNS) {
-		struct timespec ts = { (time_t)(e->ts_ns / 1000000000u),
-				       (long)(e->ts_ns % 1000000000u) };
-
-		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
-	} else if (ds->rx_flags & RX_TIMESTAMP) {
-		struct timeval tv = { (time_t)(e->ts_ns / 1000000000u),
-				      (long)(e->ts_ns % 1000000000u / 1000) };
-
-		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
-	}
-	if ((ds->rx_flags & RX_OVFL) && ds->rx_drops)
-		hsk_put_cmsg(&w, SOL_SOCKET, SO_RXQ_OVFL, &ds->rx_drops,
-			     sizeof(ds->rx_drops));
-	if (ds->packet) {
-		if (ds->rx_flags & RX_AUXDATA) {
-			uint32_t len, off = entry_data(ds, e, &len);
-			struct tpacket_auxdata aux = {
-				.tp_status = TP_STATUS_USER,
-				.tp_len = len,
-				.tp_snaplen = len,
-				.tp_net = (uint16_t)(off ? 0 : HSK_ETH_HLEN),
-			};
-
-			hsk_put_cmsg(&w, SOL_PACKET, PACKET_AUXDATA, &aux,
-				     sizeof(aux));
-		}
-	} else if (ds->family == AF_INET) {
-		int ttl = pkt->ttl;
-
-		if (ds->rx_flags & RX_PKTINFO) {
-			struct in_pktinfo pi = { .ipi_ifindex = ifindex,
-						 .ipi_spec_dst = pkt->dst.v4,
-						 .ipi_addr = pkt->dst.v4 };
-
-			hsk_put_cmsg(&w, IPPROTO_IP, IP_PKTINFO, &pi,
-				     sizeof(pi));
-		}
-		if (ds->rx_flags & RX_TTL)
-			hsk_put_cmsg(&w, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-		if (ds->rx_flags & RX_TOS)
-			hsk_put_cmsg(&w, IPPROTO_IP, IP_TOS, &pkt->tos, 1);
-	} else {
-		int hops = pkt->ttl, tclass = pkt->tos;
-
-		if (ds->rx_flags & RX_PKTINFO) {
-			struct in6_pktinfo pi = {
-				.ipi6_addr = pkt->dst.v6,
-				.ipi6_ifindex = (unsigned int)ifindex
-			};
-
-			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
-				     sizeof(pi));
-		}
-		if (ds->rx_flags & RX_TTL)
-			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops,
-				     sizeof(hops));
-		if (ds->rx_flags & RX_TOS)
-			hsk_put_cmsg(&w, IPPROTO_IPV6, IPV6_TCLASS, &tclass,
-				     sizeof(tclass));
-	}
-	hsk_cmsg_done(&w);
+	if (ds->packet)
+		rx.off = entry_data(ds, e, &rx.len);
+	hsk_put_rx_cmsgs(m, ds->rx_flags, &rx);
 }
 
 /* The next queued entry, polling the port if there is none; port

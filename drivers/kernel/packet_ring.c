@@ -233,30 +233,22 @@ static int packet_bind(struct hsk_sock *s, const struct sockaddr *addr,
 	return bind(s->fd, (struct sockaddr *)&sll, sizeof(sll));
 }
 
-static int sock_flag(int fd, int level, int name)
-{
-	int v = 0;
-	socklen_t l = sizeof(v);
-
-	return getsockopt(fd, level, name, &v, &l) ? 0 : v;
-}
-
 /* The control messages packet_recvmsg() would give, in its order. */
 static void frame_cmsgs(struct hsk_sock *s, const struct tpacket3_hdr *f,
 			struct msghdr *m)
 {
 	struct hsk_cmsg_writer w = { .m = m };
 
-	if (sock_flag(s->fd, SOL_SOCKET, SO_TIMESTAMPNS)) {
+	if (hsk_opt_int(s->fd, SOL_SOCKET, SO_TIMESTAMPNS)) {
 		struct timespec ts = { f->tp_sec, f->tp_nsec };
 
 		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMPNS, &ts, sizeof(ts));
-	} else if (sock_flag(s->fd, SOL_SOCKET, SO_TIMESTAMP)) {
+	} else if (hsk_opt_int(s->fd, SOL_SOCKET, SO_TIMESTAMP)) {
 		struct timeval tv = { f->tp_sec, f->tp_nsec / 1000 };
 
 		hsk_put_cmsg(&w, SOL_SOCKET, SCM_TIMESTAMP, &tv, sizeof(tv));
 	}
-	if (sock_flag(s->fd, SOL_PACKET, PACKET_AUXDATA)) {
+	if (hsk_opt_int(s->fd, SOL_PACKET, PACKET_AUXDATA)) {
 		struct tpacket_auxdata aux = {
 			.tp_status =
 				TP_STATUS_USER |

@@ -8,14 +8,12 @@
 #include <arpa/inet.h>
 #include <net/ethernet.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hsk_test.h"
+#include "fastpath.h"
 
 static void stats_of(int fd, struct hsk_stats *st)
 {
@@ -207,156 +205,35 @@ FAMILY_TEST(xdp, a_datagram_above_the_mtu_leaves_whole_by_the_kernel)
 
 /* ---- malformed frames, sent raw by the peer ------------------------- */
 
-/* The Internet checksum, written independently of lib/net. */
-static uint16_t ref_csum(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-enum damage {
-	GOOD,
-	IP_LENGTH_BEYOND_FRAME,
-	UDP_LENGTH_BEYOND_IP,
-	BAD_UDP_CHECKSUM,
-	BAD_IP_CHECKSUM,
-	IHL_BELOW_FIVE,
-	TRUNCATED_UDP_HEADER,
-};
-
-/* An IPv4 UDP frame from the peer to the local socket, damaged as told. */
-static size_t ip4_frame(uint8_t *f, enum damage dmg, const char *payload,
-			size_t plen)
-{
-	uint8_t *ip = f + 14, *udp = ip + 20;
-	uint16_t tot = (uint16_t)(20 + 8 + plen), ulen = (uint16_t)(8 + plen);
-	uint8_t pseudo[12];
-	uint32_t sum = 0;
-	uint16_t c;
-
-	memcpy(f, tst_topo.mac_local, 6);
-	memcpy(f + 6, tst_topo.mac_peer, 6);
-	f[12] = 0x08;
-	f[13] = 0x00;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &tst_topo.ip4_peer, 4);
-	memcpy(ip + 16, &tst_topo.ip4_local, 4);
-	udp[0] = TST_PORT_PEER >> 8;
-	udp[1] = TST_PORT_PEER & 0xff;
-	udp[2] = TST_PORT_LOCAL >> 8;
-	udp[3] = TST_PORT_LOCAL & 0xff;
-	udp[6] = udp[7] = 0;
-	memcpy(udp + 8, payload, plen);
-	if (dmg == IP_LENGTH_BEYOND_FRAME)
-		tot += 100;
-	if (dmg == UDP_LENGTH_BEYOND_IP)
-		ulen += 10;
-	ip[2] = (uint8_t)(tot >> 8);
-	ip[3] = (uint8_t)tot;
-	udp[4] = (uint8_t)(ulen >> 8);
-	udp[5] = (uint8_t)ulen;
-	if (dmg == IHL_BELOW_FIVE)
-		ip[0] = 0x44;
-	c = ref_csum(ip, 20, 0);
-	if (dmg == BAD_IP_CHECKSUM)
-		c ^= 0x5555;
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_UDP;
-	pseudo[10] = (uint8_t)((8 + plen) >> 8);
-	pseudo[11] = (uint8_t)(8 + plen);
-	for (size_t i = 0; i < sizeof(pseudo); i += 2)
-		sum += (uint32_t)(pseudo[i] << 8 | pseudo[i + 1]);
-	c = ref_csum(udp, 8 + plen, sum);
-	if (dmg == BAD_UDP_CHECKSUM)
-		c ^= 0x1234;
-	udp[6] = (uint8_t)(c >> 8);
-	udp[7] = (uint8_t)c;
-	if (dmg == TRUNCATED_UDP_HEADER)
-		return 14 + 20 + 5;
-	return 14 + 20 + 8 + plen;
-}
-
-static void send_damaged(int raw, enum damage dmg, const char *payload)
-{
-	uint8_t f[256];
-	size_t len = ip4_frame(f, dmg, payload, strlen(payload));
-
-	cr_assert_eq(send(raw, f, len, 0), (ssize_t)len, "raw send: %s",
-		     strerror(errno));
-}
-
-/* Sends @dmg then a good datagram: only the good one may arrive. */
-static void damaged_is_dropped(enum damage dmg, bool counted_by_us,
-			       bool checksum)
-{
-	struct tst_pair p;
-	struct hsk_stats st;
-	char buf[256];
-	int raw;
-	ssize_t r;
-
-	tst_pair_open(&p, AF_INET, false, false);
-	tst_settimeout(p.fd, 5.0);
-	/* Learn the route both ways first: a normal exchange. */
-	tst_peer_send(&p, "hello", 5);
-	recv_exactly(p.fd, 5);
-	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IP);
-	send_damaged(raw, dmg, "damaged");
-	send_damaged(raw, GOOD, "good");
-	r = hsk_recv(p.fd, buf, sizeof(buf), 0);
-	cr_assert_eq(r, 4, "got %zd bytes: the damaged frame came through", r);
-	cr_assert_arr_eq(buf, "good", 4);
-	stats_of(p.fd, &st);
-	if (counted_by_us && checksum)
-		cr_assert_eq(st.rx_drop_checksum, 1);
-	else if (counted_by_us)
-		cr_assert_eq(st.rx_drop_malformed, 1);
-	close(raw);
-	tst_pair_close(&p);
-}
-
 NET_TEST(xdp4, ip_length_beyond_the_frame_is_counted_and_dropped)
 {
-	damaged_is_dropped(IP_LENGTH_BEYOND_FRAME, true, false);
+	tst_damaged_is_dropped(TST_IP_LENGTH_BEYOND_FRAME, TST_COUNTED_MALFORMED);
 }
 
 NET_TEST(xdp4, udp_length_beyond_the_ip_payload_is_counted_and_dropped)
 {
-	damaged_is_dropped(UDP_LENGTH_BEYOND_IP, true, false);
+	tst_damaged_is_dropped(TST_UDP_LENGTH_BEYOND_IP, TST_COUNTED_MALFORMED);
 }
 
 NET_TEST(xdp4, a_bad_udp_checksum_is_counted_and_dropped)
 {
-	damaged_is_dropped(BAD_UDP_CHECKSUM, true, true);
+	tst_damaged_is_dropped(TST_BAD_UDP_CHECKSUM, TST_COUNTED_CHECKSUM);
 }
 
 NET_TEST(xdp4, a_bad_ip_header_checksum_is_counted_and_dropped)
 {
-	damaged_is_dropped(BAD_IP_CHECKSUM, true, true);
+	tst_damaged_is_dropped(TST_BAD_IP_CHECKSUM, TST_COUNTED_CHECKSUM);
 }
 
 /* The program passes these to the kernel, which drops them itself. */
 NET_TEST(xdp4, an_ihl_below_five_never_reaches_the_socket)
 {
-	damaged_is_dropped(IHL_BELOW_FIVE, false, false);
+	tst_damaged_is_dropped(TST_IHL_BELOW_FIVE, TST_NOT_COUNTED);
 }
 
 NET_TEST(xdp4, a_truncated_udp_header_never_reaches_the_socket)
 {
-	damaged_is_dropped(TRUNCATED_UDP_HEADER, false, false);
+	tst_damaged_is_dropped(TST_TRUNCATED_UDP_HEADER, TST_NOT_COUNTED);
 }
 
 /* An IPv6 datagram behind a hop-by-hop header: the program leaves it to
@@ -402,7 +279,7 @@ NET_TEST(xdp6, a_datagram_behind_an_extension_header_arrives_by_the_kernel)
 	for (int i = 8; i < 40; i += 2)
 		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
 	sum += (uint32_t)ulen + IPPROTO_UDP;
-	c = ref_csum(udp, ulen, sum);
+	c = tst_csum(udp, ulen, sum);
 	udp[6] = (uint8_t)(c >> 8);
 	udp[7] = (uint8_t)c;
 	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IPV6);
@@ -418,100 +295,14 @@ NET_TEST(xdp6, a_datagram_behind_an_extension_header_arrives_by_the_kernel)
 
 /* ---- a sustained run ------------------------------------------------- */
 
-#define RUN_COUNT 1000000u
-#define RUN_BATCH 32u
-#define RUN_SIZE 64u
-
-/* The sender stays at most this far ahead of the receiver: the test is
- * about loss, duplication and corruption on the path, not about who is
- * faster on a loaded machine. */
-#define RUN_WINDOW 512u
-
-struct run {
-	struct tst_pair *p;
-	_Atomic unsigned int received;
-};
-
-/* Sequence number, then bytes derived from it, then a check sum. */
-static void run_payload(uint8_t *b, uint32_t seq)
-{
-	uint32_t sum = 0;
-
-	memcpy(b, &seq, 4);
-	for (unsigned int i = 4; i < RUN_SIZE - 4; i++) {
-		b[i] = (uint8_t)(seq * 31 + i);
-		sum += b[i];
-	}
-	memcpy(b + RUN_SIZE - 4, &sum, 4);
-}
-
-static void *run_sender(void *arg)
-{
-	struct run *r = arg;
-	static uint8_t bufs[RUN_BATCH][RUN_SIZE];
-	struct mmsghdr mm[RUN_BATCH];
-	struct iovec iov[RUN_BATCH];
-
-	for (uint32_t seq = 0; seq < RUN_COUNT;) {
-		unsigned int n = 0;
-
-		for (; n < RUN_BATCH && seq + n < RUN_COUNT; n++) {
-			run_payload(bufs[n], seq + n);
-			iov[n] = (struct iovec){ bufs[n], RUN_SIZE };
-			mm[n] = (struct mmsghdr){
-				.msg_hdr = { .msg_name = &r->p->local,
-					     .msg_namelen = r->p->len,
-					     .msg_iov = &iov[n],
-					     .msg_iovlen = 1 } };
-		}
-		int k = sendmmsg(r->p->peer, mm, n, 0);
-
-		if (k <= 0)
-			continue;
-		seq += (uint32_t)k;
-		while (seq - atomic_load(&r->received) > RUN_WINDOW)
-			usleep(100);
-	}
-	return NULL;
-}
-
 Test(xdp4, a_million_datagrams_arrive_none_lost_duplicated_or_corrupted,
      .init = tst_topo_init, .fini = tst_topo_fini, .timeout = 240.0)
 {
-	static uint8_t seen[RUN_COUNT];
-	struct hsk_buf b[64];
 	struct tst_pair p;
-	struct run r = { .p = &p };
-	pthread_t th;
-	unsigned int got = 0;
 
 	tst_pair_open(&p, AF_INET, false, false);
 	tst_settimeout(p.fd, 5.0);
-	cr_assert_ok(pthread_create(&th, NULL, run_sender, &r));
-	while (got < RUN_COUNT) {
-		int n = hsk_recv_zc(p.fd, b, 64, 0);
-
-		cr_assert_gt(n, 0, "after %u datagrams: %s", got,
-			     strerror(errno));
-		for (int i = 0; i < n; i++) {
-			uint8_t want[RUN_SIZE];
-			uint32_t seq;
-
-			cr_assert_eq(b[i].len, RUN_SIZE);
-			memcpy(&seq, b[i].data, 4);
-			cr_assert_lt(seq, RUN_COUNT);
-			cr_assert_eq(seen[seq], 0, "duplicate %u", seq);
-			seen[seq] = 1;
-			run_payload(want, seq);
-			cr_assert_arr_eq(b[i].data, want, RUN_SIZE,
-					 "corrupted %u", seq);
-		}
-		got += (unsigned int)n;
-		atomic_store(&r.received, got);
-		cr_assert_ok(hsk_buf_release(p.fd, b, (unsigned int)n));
-	}
-	pthread_join(th, NULL);
-	cr_assert_eq(got, RUN_COUNT);
+	tst_run_arrives_whole(&p);
 	tst_pair_close(&p);
 }
 

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hsk_test.h"
+#include "fastpath.h"
 
 static void stats_of(int fd, struct hsk_stats *st)
 {
@@ -305,100 +305,15 @@ FAMILY_TEST(dpdk,
 
 /* ---- malformed frames ----------------------------------------------- */
 
-/* The Internet checksum, written independently of lib/net. */
-static uint16_t ref_csum(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *b = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-enum damage { GOOD, IP_LENGTH_BEYOND_FRAME, BAD_UDP_CHECKSUM };
-
-/* An IPv4 UDP frame from the peer to the local socket, damaged as told. */
-static size_t ip4_frame(uint8_t *f, enum damage dmg, const char *payload)
-{
-	size_t plen = strlen(payload);
-	uint8_t *ip = f + 14, *udp = ip + 20;
-	uint16_t tot = (uint16_t)(28 + plen), c;
-	uint32_t sum = IPPROTO_UDP + 8 + (uint32_t)plen;
-
-	memset(f, 0, 14 + 28);
-	memcpy(f, tst_topo.mac_local, 6);
-	memcpy(f + 6, tst_topo.mac_peer, 6);
-	f[12] = 0x08;
-	ip[0] = 0x45;
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &tst_topo.ip4_peer, 4);
-	memcpy(ip + 16, &tst_topo.ip4_local, 4);
-	if (dmg == IP_LENGTH_BEYOND_FRAME)
-		tot += 100;
-	ip[2] = (uint8_t)(tot >> 8);
-	ip[3] = (uint8_t)tot;
-	c = ref_csum(ip, 20, 0);
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
-	udp[0] = TST_PORT_PEER >> 8;
-	udp[1] = TST_PORT_PEER & 0xff;
-	udp[2] = TST_PORT_LOCAL >> 8;
-	udp[3] = TST_PORT_LOCAL & 0xff;
-	udp[5] = (uint8_t)(8 + plen);
-	memcpy(udp + 8, payload, plen);
-	for (int i = 12; i < 20; i += 2)
-		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	c = ref_csum(udp, 8 + plen, sum);
-	if (dmg == BAD_UDP_CHECKSUM)
-		c ^= 0x1234;
-	udp[6] = (uint8_t)(c >> 8);
-	udp[7] = (uint8_t)c;
-	return 14 + 28 + plen;
-}
-
-/* Sends @dmg then a good datagram: only the good one may arrive. */
-static void damaged_is_counted_and_dropped(enum damage dmg)
-{
-	struct tst_pair p;
-	struct hsk_stats st;
-	uint8_t f[128];
-	char buf[64];
-	size_t len;
-	int raw;
-
-	tst_pair_open(&p, AF_INET, false, false);
-	tst_settimeout(p.fd, 5.0);
-	tst_peer_send(&p, "hello", 5); /* both sides learn the MACs */
-	recv_exactly(p.fd, buf, sizeof(buf), 5);
-	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IP);
-	len = ip4_frame(f, dmg, "damaged");
-	cr_assert_eq(send(raw, f, len, 0), (ssize_t)len);
-	len = ip4_frame(f, GOOD, "good");
-	cr_assert_eq(send(raw, f, len, 0), (ssize_t)len);
-	recv_exactly(p.fd, buf, sizeof(buf), 4);
-	cr_assert_arr_eq(buf, "good", 4);
-	stats_of(p.fd, &st);
-	if (dmg == BAD_UDP_CHECKSUM)
-		cr_assert_eq(st.rx_drop_checksum, 1);
-	else
-		cr_assert_eq(st.rx_drop_malformed, 1);
-	close(raw);
-	tst_pair_close(&p);
-}
-
 NET_TEST(dpdk4, an_ip_length_beyond_the_frame_is_counted_and_dropped)
 {
-	damaged_is_counted_and_dropped(IP_LENGTH_BEYOND_FRAME);
+	tst_damaged_is_dropped(TST_IP_LENGTH_BEYOND_FRAME,
+			       TST_COUNTED_MALFORMED);
 }
 
 NET_TEST(dpdk4, a_bad_udp_checksum_is_counted_and_dropped)
 {
-	damaged_is_counted_and_dropped(BAD_UDP_CHECKSUM);
+	tst_damaged_is_dropped(TST_BAD_UDP_CHECKSUM, TST_COUNTED_CHECKSUM);
 }
 
 /* ---- choosing ------------------------------------------------------- */
@@ -411,101 +326,17 @@ NET_TEST(dpdk4, a_port_that_does_not_exist_fails_the_socket_with_enodev)
 
 /* ---- a sustained run ------------------------------------------------- */
 
-#define RUN_COUNT 1000000u
-#define RUN_BATCH 32u
-#define RUN_SIZE 64u
-/* The sender stays at most this far ahead of the receiver: the test is
- * about loss, duplication and corruption, not about who is faster. */
-#define RUN_WINDOW 512u
-
-struct run {
-	struct tst_pair *p;
-	_Atomic unsigned int received;
-};
-
-/* Sequence number, bytes derived from it, then their sum. */
-static void run_payload(uint8_t *b, uint32_t seq)
-{
-	uint32_t sum = 0;
-
-	memcpy(b, &seq, 4);
-	for (unsigned int i = 4; i < RUN_SIZE - 4; i++) {
-		b[i] = (uint8_t)(seq * 31 + i);
-		sum += b[i];
-	}
-	memcpy(b + RUN_SIZE - 4, &sum, 4);
-}
-
-static void *run_sender(void *arg)
-{
-	struct run *r = arg;
-	static uint8_t bufs[RUN_BATCH][RUN_SIZE];
-	struct mmsghdr mm[RUN_BATCH];
-	struct iovec iov[RUN_BATCH];
-
-	for (uint32_t seq = 0; seq < RUN_COUNT;) {
-		unsigned int n = 0;
-		int k;
-
-		for (; n < RUN_BATCH && seq + n < RUN_COUNT; n++) {
-			run_payload(bufs[n], seq + n);
-			iov[n] = (struct iovec){ bufs[n], RUN_SIZE };
-			mm[n] = (struct mmsghdr){
-				.msg_hdr = { .msg_name = &r->p->local,
-					     .msg_namelen = r->p->len,
-					     .msg_iov = &iov[n],
-					     .msg_iovlen = 1 }
-			};
-		}
-		k = sendmmsg(r->p->peer, mm, n, 0);
-		if (k <= 0)
-			continue;
-		seq += (uint32_t)k;
-		while (seq - atomic_load(&r->received) > RUN_WINDOW)
-			usleep(100);
-	}
-	return NULL;
-}
-
 Test(dpdk4, a_million_datagrams_arrive_none_lost_duplicated_or_corrupted,
      .init = tst_topo_init, .fini = tst_topo_fini, .timeout = 240.0)
 {
-	static uint8_t seen[RUN_COUNT];
-	struct hsk_buf b[64];
 	struct tst_pair p;
-	struct run r = { .p = &p };
 	struct hsk_stats st;
-	pthread_t th;
-	unsigned int got = 0;
 
 	tst_pair_open(&p, AF_INET, false, false);
 	tst_settimeout(p.fd, 5.0);
-	cr_assert_ok(pthread_create(&th, NULL, run_sender, &r));
-	while (got < RUN_COUNT) {
-		int n = hsk_recv_zc(p.fd, b, 64, 0);
-
-		cr_assert_gt(n, 0, "after %u datagrams: %s", got,
-			     strerror(errno));
-		for (int i = 0; i < n; i++) {
-			uint8_t want[RUN_SIZE];
-			uint32_t seq;
-
-			cr_assert_eq(b[i].len, RUN_SIZE);
-			memcpy(&seq, b[i].data, 4);
-			cr_assert_lt(seq, RUN_COUNT);
-			cr_assert_eq(seen[seq], 0, "duplicate %u", seq);
-			seen[seq] = 1;
-			run_payload(want, seq);
-			cr_assert_arr_eq(b[i].data, want, RUN_SIZE,
-					 "corrupted %u", seq);
-		}
-		got += (unsigned int)n;
-		atomic_store(&r.received, got);
-		cr_assert_ok(hsk_buf_release(p.fd, b, (unsigned int)n));
-	}
-	pthread_join(th, NULL);
+	tst_run_arrives_whole(&p);
 	stats_of(p.fd, &st);
-	cr_assert_eq(st.rx_fast_path, RUN_COUNT);
+	cr_assert_eq(st.rx_fast_path, TST_RUN_COUNT);
 	tst_pair_close(&p);
 }
 
