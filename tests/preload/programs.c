@@ -92,10 +92,17 @@ static char *slurp(const char *name)
 	return text;
 }
 
-/* Waits up to 15 s for @name to contain @needle. */
+/*
+ * How long a program under the preload may take to start or to stop, in
+ * 100 ms steps: a python interpreter under the sanitizer build's runtime
+ * on a busy machine took more than 15 s to print its first line.
+ */
+#define WAIT_STEPS 600
+
+/* Waits up to WAIT_STEPS for @name to contain @needle. */
 static bool wait_for_text(const char *name, const char *needle)
 {
-	for (int i = 0; i < 150; i++) {
+	for (int i = 0; i < WAIT_STEPS; i++) {
 		if (strstr(slurp(name), needle))
 			return true;
 		tst_sleep_ms(100);
@@ -103,10 +110,10 @@ static bool wait_for_text(const char *name, const char *needle)
 	return false;
 }
 
-/* Waits up to 15 s for the server to exit by itself. */
+/* Waits up to WAIT_STEPS for the server to exit by itself. */
 static bool server_exits(void)
 {
-	for (int i = 0; i < 150 && server > 0; i++) {
+	for (int i = 0; i < WAIT_STEPS && server > 0; i++) {
 		if (kill(server, 0) && errno == ESRCH)
 			server = -1;
 		else
@@ -139,7 +146,7 @@ static void start_server(const char *cmd, const char *ready)
 			  "server not ready: %s", slurp("server.log"));
 		return;
 	}
-	for (int i = 0; i < 150; i++) {
+	for (int i = 0; i < WAIT_STEPS; i++) {
 		topo_run_peer(&tst_topo, "cd '%s' && " STAT_CMD, work,
 			      (int)server);
 		if (strstr(slurp("server.now"), ready))
@@ -290,12 +297,16 @@ PROGRAM_TEST(python_socket_module_echo_runs_on_the_fast_path)
 
 PROGRAM_TEST(socat_udp_runs_on_the_fast_path)
 {
-	start_server("socat -T 4 UDP4-RECVFROM:40001,bind=" TOPO_IP4_PEER
+	/* -t: how long the server's socat waits for its forked cat's echo
+	 * once the datagram is in (0.5 s by default): cat starts under the
+	 * preload, and under the sanitizers' runtime that takes seconds on
+	 * a loaded machine. */
+	start_server("socat -t 8 -T 10 UDP4-RECVFROM:40001,bind=" TOPO_IP4_PEER
 		     " SYSTEM:cat",
 		     "local=" TOPO_IP4_PEER ":40001");
 	/* -t: how long socat waits for the echo once its input ends (0.5 s
 	 * by default, short for a loaded machine). */
-	run_client("sh -c 'echo hello-hotsock | socat -t 3 -T 6 - "
+	run_client("sh -c 'echo hello-hotsock | socat -t 8 -T 12 - "
 		   "UDP4:" TOPO_IP4_PEER ":40001'");
 	cr_assert_str_eq(slurp("client.log"), "hello-hotsock\n");
 	cr_assert(server_exits(), "socat did not finish");
