@@ -681,36 +681,20 @@ NET_TEST(packet, packet_statistics_still_report_drops_after_hsk_stats)
 		     ps.tp_packets, N);
 }
 
+static void peer_sends_a_frame(void *peer)
+{
+	unsigned char frame[128];
+
+	peer_send_frame(*(int *)peer, tst_topo.mac_local, TST_ETHERTYPE, "both",
+			5, frame);
+}
+
 NET_TEST(packet, poll_mixes_a_packet_socket_and_a_pipe)
 {
 	int fd = hsk_packet(SOCK_RAW, TST_ETHERTYPE);
 	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
-	unsigned char frame[128];
-	struct pollfd pfd[2];
-	int pipefd[2], n;
 
-	cr_assert_ok(pipe(pipefd));
-	pfd[0] = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
-	cr_assert_eq(write(pipefd[1], "p", 1), 1);
-	n = hsk_poll(pfd, 2, 2000);
-	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
-	cr_assert(pfd[0].revents & POLLIN);
-	cr_assert_eq(pfd[1].revents, 0);
-
-	/* Drain the pipe: now only the frame can end the wait. */
-	cr_assert_eq(read(pipefd[0], frame, 1), 1);
-	peer_send_frame(peer, tst_topo.mac_local, TST_ETHERTYPE, "both", 5,
-			frame);
-	n = hsk_poll(pfd, 2, 2000);
-	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
-	cr_assert_eq(pfd[0].revents, 0);
-	cr_assert(pfd[1].revents & POLLIN);
-
-	cr_assert_eq(write(pipefd[1], "p", 1), 1);
-	cr_assert_eq(hsk_poll(pfd, 2, 0), 2);
-	cr_assert(pfd[0].revents & POLLIN);
-	cr_assert(pfd[1].revents & POLLIN);
+	tst_poll_mixes_with_a_pipe(fd, peer_sends_a_frame, &peer);
 }
 
 struct delayed_frame {

@@ -55,38 +55,17 @@ FAMILY_TEST(poll, pollout_is_reported_on_an_idle_socket)
 	cr_assert(poll_one(fd, POLLOUT, 0) & POLLOUT);
 }
 
+static void peer_sends(void *pair)
+{
+	tst_peer_send(pair, "both", 5);
+}
+
 FAMILY_TEST(poll, mixes_hotsock_and_pipe_descriptors)
 {
 	struct tst_pair p;
-	struct pollfd pfd[2];
-	int pipefd[2], n;
-	char buf[1];
 
 	tst_pair_open(&p, family, false, false);
-	cr_assert_ok(pipe(pipefd));
-	pfd[0] = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = p.fd, .events = POLLIN };
-
-	cr_assert_eq(write(pipefd[1], "p", 1), 1);
-	n = hsk_poll(pfd, 2, 2000);
-	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
-	cr_assert(pfd[0].revents & POLLIN);
-	cr_assert_eq(pfd[1].revents, 0);
-
-	/* Drain the pipe: now only the datagram can end the wait. */
-	cr_assert_eq(read(pipefd[0], buf, 1), 1);
-	tst_peer_send(&p, "both", 5);
-	n = hsk_poll(pfd, 2, 2000);
-	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
-	cr_assert_eq(pfd[0].revents, 0);
-	cr_assert(pfd[1].revents & POLLIN);
-
-	cr_assert_eq(write(pipefd[1], "p", 1), 1);
-	cr_assert_eq(hsk_poll(pfd, 2, 0), 2);
-	cr_assert(pfd[0].revents & POLLIN);
-	cr_assert(pfd[1].revents & POLLIN);
-	close(pipefd[0]);
-	close(pipefd[1]);
+	tst_poll_mixes_with_a_pipe(p.fd, peer_sends, &p);
 }
 
 FAMILY_TEST(poll, pollin_stays_while_datagrams_remain_queued)

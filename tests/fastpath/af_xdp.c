@@ -279,7 +279,7 @@ NET_TEST(xdp6, a_datagram_behind_an_extension_header_arrives_by_the_kernel)
 	for (int i = 8; i < 40; i += 2)
 		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
 	sum += (uint32_t)ulen + IPPROTO_UDP;
-	c = tst_csum(udp, ulen, sum);
+	c = ref_csum(ref_sum(sum, udp, ulen));
 	udp[6] = (uint8_t)(c >> 8);
 	udp[7] = (uint8_t)c;
 	raw = tst_peer_packet(SOCK_RAW, ETHERTYPE_IPV6);

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "net.h"
+#include "ref_csum.h"
 
 #define CHECK(cond)                                                      \
 	do {                                                             \
@@ -32,25 +33,6 @@
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* Reference checksum (RFC 1071), big-endian words, nothing from lib/net. */
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 static uint32_t ref_pseudo(const uint8_t *ip, bool v6, uint32_t ulen)

@@ -53,7 +53,7 @@ bin=$work/fuzz_parse_udp
 echo "==> $cc: building the fuzz target"
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE \
-	-Wall -Wextra -Werror -Ilib/net \
+	-Wall -Wextra -Werror -Ilib/net -Itests/support \
 	tests/fuzz/fuzz_parse_udp.c lib/net/udp.c -o "$bin"; then
 	echo "fuzz: build failed (libFuzzer is in libclang-rt-14-dev)" >&2
 	exit 1

@@ -9,19 +9,6 @@
 
 #include "fastpath.h"
 
-uint16_t tst_csum(const void *data, size_t len, uint32_t sum)
-{
-	const uint8_t *b = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 size_t tst_ip4_frame(uint8_t *f, enum tst_damage dmg, const char *payload)
 {
 	size_t plen = strlen(payload);
@@ -57,7 +44,7 @@ size_t tst_ip4_frame(uint8_t *f, enum tst_damage dmg, const char *payload)
 	udp[5] = (uint8_t)ulen;
 	if (dmg == TST_IHL_BELOW_FIVE)
 		ip[0] = 0x44;
-	c = tst_csum(ip, 20, 0);
+	c = ref_csum(ref_sum(0, ip, 20));
 	if (dmg == TST_BAD_IP_CHECKSUM)
 		c ^= 0x5555;
 	ip[10] = (uint8_t)(c >> 8);
@@ -69,7 +56,7 @@ size_t tst_ip4_frame(uint8_t *f, enum tst_damage dmg, const char *payload)
 	pseudo[11] = (uint8_t)(8 + plen);
 	for (size_t i = 0; i < sizeof(pseudo); i += 2)
 		sum += (uint32_t)(pseudo[i] << 8 | pseudo[i + 1]);
-	c = tst_csum(udp, 8 + plen, sum);
+	c = ref_csum(ref_sum(sum, udp, 8 + plen));
 	if (dmg == TST_BAD_UDP_CHECKSUM)
 		c ^= 0x1234;
 	udp[6] = (uint8_t)(c >> 8);

@@ -11,10 +11,7 @@
 #include <stdint.h>
 
 #include "hsk_test.h"
-
-/* The Internet checksum over @data after @sum, written independently of
- * lib/net so that a bug there cannot hide in the test. */
-uint16_t tst_csum(const void *data, size_t len, uint32_t sum);
+#include "ref_csum.h"
 
 enum tst_damage {
 	TST_GOOD,

@@ -298,6 +298,38 @@ void tst_settimeout(int fd, double seconds)
 		     seconds, strerror(errno));
 }
 
+void tst_poll_mixes_with_a_pipe(int fd, void (*arrive)(void *arg), void *arg)
+{
+	struct pollfd pfd[2];
+	int pipefd[2], n;
+	char buf[1];
+
+	cr_assert_ok(pipe(pipefd));
+	pfd[0] = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = fd, .events = POLLIN };
+
+	cr_assert_eq(write(pipefd[1], "p", 1), 1);
+	n = hsk_poll(pfd, 2, 2000);
+	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
+	cr_assert(pfd[0].revents & POLLIN);
+	cr_assert_eq(pfd[1].revents, 0);
+
+	/* Drain the pipe: now only @fd can end the wait. */
+	cr_assert_eq(read(pipefd[0], buf, 1), 1);
+	arrive(arg);
+	n = hsk_poll(pfd, 2, 2000);
+	cr_assert_eq(n, 1, "hsk_poll: %d (%s)", n, strerror(errno));
+	cr_assert_eq(pfd[0].revents, 0);
+	cr_assert(pfd[1].revents & POLLIN);
+
+	cr_assert_eq(write(pipefd[1], "p", 1), 1);
+	cr_assert_eq(hsk_poll(pfd, 2, 0), 2);
+	cr_assert(pfd[0].revents & POLLIN);
+	cr_assert(pfd[1].revents & POLLIN);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 struct cmsghdr *tst_cmsg_find(struct msghdr *msg, int level, int type)
 {
 	struct cmsghdr *c;

@@ -157,6 +157,13 @@ bool tst_wait_readable(int fd, int timeout_ms);
 /* Put a hotsock socket in timeout mode (asserted). */
 void tst_settimeout(int fd, double seconds);
 
+/*
+ * hsk_poll() on a pipe and on @fd, a hotsock socket with nothing to read:
+ * either alone ends the wait and is the one reported, and both are
+ * reported together (asserted). @arrive(@arg) makes @fd readable.
+ */
+void tst_poll_mixes_with_a_pipe(int fd, void (*arrive)(void *arg), void *arg);
+
 /* Find a control message; NULL when absent. */
 struct cmsghdr *tst_cmsg_find(struct msghdr *msg, int level, int type);
 

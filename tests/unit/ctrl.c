@@ -21,6 +21,7 @@
 #include <criterion/criterion.h>
 
 #include "ctrl.h"
+#include "ref_csum.h"
 
 /* --- captured frames --- */
 
@@ -351,22 +352,6 @@ static void unreachable(const void *frame, size_t len)
 	free(copy);
 }
 
-/* --- reference checksums (RFC 1071), big-endian words --- */
-
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		sum += i & 1 ? p[i] : (uint32_t)p[i] << 8;
-	return sum;
-}
-
-static uint16_t ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* The IPv6 pseudo-header (RFC 8200 8.1). */
 static uint32_t ref_pseudo6(const uint8_t *ip6, uint32_t len, uint8_t proto)
 {
@@ -384,7 +369,7 @@ static void fix_ip4(uint8_t *f)
 	size_t ihl = (f[IP4] & 0xfu) * 4;
 
 	put_csum(f + IP4 + 10, 0);
-	put_csum(f + IP4 + 10, ref_fold(ref_sum(0, f + IP4, ihl)));
+	put_csum(f + IP4 + 10, ref_csum(ref_sum(0, f + IP4, ihl)));
 }
 
 /* ICMP or IGMP after an IPv4 header (with its options). */
@@ -395,7 +380,7 @@ static void fix_inet4(uint8_t *f)
 	uint8_t *m = f + IP4 + ihl;
 
 	put_csum(m + 2, 0);
-	put_csum(m + 2, ref_fold(ref_sum(0, m, len)));
+	put_csum(m + 2, ref_csum(ref_sum(0, m, len)));
 	fix_ip4(f);
 }
 
@@ -406,7 +391,7 @@ static void fix_icmp6_at(uint8_t *f, size_t off)
 	uint32_t len = end - (uint32_t)off;
 
 	put_csum(f + off + 2, 0);
-	put_csum(f + off + 2, ref_fold(ref_sum(ref_pseudo6(f + IP6, len, 58),
+	put_csum(f + off + 2, ref_csum(ref_sum(ref_pseudo6(f + IP6, len, 58),
 					       f + off, len)));
 }
 
@@ -420,9 +405,9 @@ static void assert_ip4_ok(const uint8_t *f)
 	size_t ihl = (f[IP4] & 0xfu) * 4;
 	size_t len = (size_t)(f[IP4 + 2] << 8 | f[IP4 + 3]) - ihl;
 
-	cr_assert_eq(ref_fold(ref_sum(0, f + IP4, ihl)), 0,
+	cr_assert_eq(ref_csum(ref_sum(0, f + IP4, ihl)), 0,
 		     "bad IPv4 header checksum");
-	cr_assert_eq(ref_fold(ref_sum(0, f + IP4 + ihl, len)), 0,
+	cr_assert_eq(ref_csum(ref_sum(0, f + IP4 + ihl, len)), 0,
 		     "bad ICMP/IGMP checksum");
 }
 
@@ -432,7 +417,7 @@ static void assert_icmp6_ok_at(const uint8_t *f, size_t off)
 	uint32_t len = end - (uint32_t)off;
 
 	cr_assert_eq(
-		ref_fold(ref_sum(ref_pseudo6(f + IP6, len, 58), f + off, len)),
+		ref_csum(ref_sum(ref_pseudo6(f + IP6, len, 58), f + off, len)),
 		0, "bad ICMPv6 checksum");
 }
 

@@ -21,6 +21,7 @@
 #include <criterion/criterion.h>
 
 #include "net.h"
+#include "ref_csum.h"
 
 /* --- captured frames --- */
 
@@ -263,31 +264,6 @@ static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-/* The folded ones' complement sum (not inverted), as a number. */
-static uint16_t ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The checksum of what @sum covers, as a number: 0 when it verifies. */
-static uint16_t ref_csum(uint32_t sum)
-{
-	return (uint16_t)~ref_fold(sum);
 }
 
 /* Pseudo header of the IP header at @ip (RFC 768, RFC 8200 8.1). */
