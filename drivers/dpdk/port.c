@@ -9,6 +9,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,37 @@ static int eal_log_level(int hsk_level)
 }
 
 static struct hsk_config eal_cfg; /* what the first port was made with */
+static sigset_t unclaimed_signals; /* default or ignored before the EAL */
+
+static bool signal_claimed(int sig)
+{
+	struct sigaction sa;
+
+	return !sigaction(sig, NULL, &sa) && sa.sa_handler != SIG_DFL &&
+	       sa.sa_handler != SIG_IGN;
+}
+
+/* The signals a PMD may take for itself (net_tap picks a free real-time
+ * one, older ones SIGIO), as they stand before it could. */
+static void note_unclaimed_signals(void)
+{
+	sigemptyset(&unclaimed_signals);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		if (!signal_claimed(sig))
+			sigaddset(&unclaimed_signals, sig);
+	if (!signal_claimed(SIGIO))
+		sigaddset(&unclaimed_signals, SIGIO);
+}
+
+/* Those the EAL and the port's PMD have taken since. */
+static void find_pmd_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int sig = 1; sig <= SIGRTMAX; sig++)
+		if (sigismember(&unclaimed_signals, sig) == 1 &&
+		    signal_claimed(sig))
+			sigaddset(set, sig);
+}
 
 static void eal_init_once(void)
 {
@@ -130,6 +162,7 @@ static void eal_init_once(void)
 	}
 	argv[argc++] = "--no-telemetry";
 	argv[argc] = NULL;
+	note_unclaimed_signals();
 	if (rte_eal_init(argc, argv) < 0) {
 		eal_err = rte_errno ? rte_errno : EINVAL;
 		hsk_log(HSK_LOG_ERR, "dpdk: EAL initialisation failed: %s",
@@ -469,6 +502,11 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	 * unfinished, and the kernel trusts it. */
 	if (p->ifindex)
 		p->csum |= HSK_NET_CSUM_LOCAL;
+	find_pmd_signals(&p->pmd_signals);
+	if (!strcmp(info.driver_name, "net_tap")) {
+		p->tap_nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+				      NETLINK_ROUTE);
+	}
 	return 0;
 fail:
 	hsk_log(HSK_LOG_ERR, "dpdk: port %s cannot start: %s", p->name,
@@ -487,7 +525,7 @@ static struct dp_port *port_make(uint16_t id, const struct hsk_config *c)
 		return NULL;
 	}
 	p->id = id;
-	p->ns_fd = p->wake_fd = -1;
+	p->ns_fd = p->wake_fd = p->tap_nl_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	rte_eth_dev_get_name_by_port(id, p->name);
 	p->scratch = malloc(MAX_FRAME);
@@ -526,6 +564,8 @@ fail:
 		hsk_ctrl_free(p->ctrl);
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);
+	if (p->tap_nl_fd >= 0)
+		close(p->tap_nl_fd);
 	dp_reasm_free(p->reasm);
 	free(p->scratch);
 	free(p->reasm_buf);
@@ -755,6 +795,64 @@ void dp_port_poll(struct dp_port *p)
 		}
 	}
 	hsk_ctrl_tick(p->ctrl, now);
+}
+
+/* Frames the kernel could not queue to the tap's reader; 0 when it does
+ * not say. */
+static uint64_t tap_dropped(const struct dp_port *p)
+{
+	struct nl_req q = { .h = { .nlmsg_type = RTM_GETLINK,
+				   .nlmsg_flags = NLM_F_REQUEST,
+				   .nlmsg_len = NLMSG_LENGTH(
+					   sizeof(struct ifinfomsg)) } };
+	union {
+		struct nlmsghdr h;
+		char b[16384];
+	} r;
+	struct rtnl_link_stats64 st;
+	struct rtattr *a;
+	ssize_t n;
+	int len;
+
+	q.i = (struct ifinfomsg){ .ifi_index = p->ifindex };
+	if (send(p->tap_nl_fd, &q, q.h.nlmsg_len, 0) < 0)
+		return 0;
+	n = recv(p->tap_nl_fd, &r, sizeof(r), 0);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
+	    !NLMSG_OK(&r.h, (unsigned int)n) || r.h.nlmsg_type != RTM_NEWLINK)
+		return 0;
+	len = (int)IFLA_PAYLOAD(&r.h);
+	for (a = IFLA_RTA(NLMSG_DATA(&r.h)); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_STATS64 &&
+		    RTA_PAYLOAD(a) >= sizeof(st)) {
+			memcpy(&st, RTA_DATA(a), sizeof(st));
+			return st.tx_dropped;
+		}
+	}
+	return 0;
+}
+
+uint64_t dp_port_drops(struct dp_port *p)
+{
+	struct rte_eth_stats st;
+	uint64_t n = p->tap_nl_fd >= 0 ? tap_dropped(p) : 0;
+
+	if (!rte_eth_stats_get(p->id, &st))
+		n += st.imissed + st.rx_nombuf;
+	return n;
+}
+
+int dp_port_nap(const struct dp_port *p, long ns)
+{
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	sigset_t mask;
+
+	/* Held back, a PMD's signal is handled when ppoll() restores the
+	 * mask; its frames are then found by the next poll of the port. */
+	pthread_sigmask(SIG_BLOCK, NULL, &mask);
+	sigorset(&mask, &mask, &p->pmd_signals);
+	return ppoll(NULL, 0, &ts, &mask) < 0 ? -1 : 0;
 }
 
 /* ---- sending -------------------------------------------------------- */
