@@ -845,7 +845,9 @@ static void run_contender(const struct contender *c, struct hsk_topo *t,
 		memset(&msg, 0, sizeof(msg));
 		run_one(c, t, cfg, source, port, cfg->rx_cpu, cfg->tx_cpu,
 			msg.backend, sizeof(msg.backend), &msg.run);
-		_exit(write(pfd[1], &msg, sizeof(msg)) == sizeof(msg) ? 0 : 1);
+		/* exit(), not _exit(): the backend closes its port at exit,
+		 * which takes net_af_xdp's program off hsk0. */
+		exit(write(pfd[1], &msg, sizeof(msg)) == sizeof(msg) ? 0 : 1);
 	}
 	close(pfd[1]);
 	if (pid < 0) {
@@ -862,12 +864,6 @@ static void run_contender(const struct contender *c, struct hsk_topo *t,
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-#ifdef HSK_BENCH_XSK
-	/* The backend never closes its port, and net_af_xdp's program
-	 * outlives the process: take it off hsk0 for the next contender. */
-	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_DRV_MODE, NULL);
-	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_SKB_MODE, NULL);
-#endif
 	if (wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
 		snprintf(run->err, sizeof(run->err),
 			 "an XDP program stayed on %s after the dpdk child",

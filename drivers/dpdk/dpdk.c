@@ -426,12 +426,14 @@ static void dp_close(struct hsk_sock *s)
 	for (int i = 0; i < ds->ngroups; i++)
 		hsk_ctrl_leave(p->ctrl, ds->groups[i].family,
 			       &ds->groups[i].addr, now);
-	while (ds->head != ds->tail)
+	while (!p->closed && ds->head != ds->tail)
 		rte_pktmbuf_free(ds->rxq[ds->head++ & (DP_RXQ_SIZE - 1)].m);
 	pthread_mutex_unlock(&p->lock);
 	/* Buffers still lent die with the socket (their cookies are mbufs),
-	 * as a kernel slab's would: the pool gets them back. */
-	for (uint32_t i = 0; s->loans.tab && i < s->loans.cap; i++)
+	 * as a kernel slab's would: the pool gets them back, unless it went
+	 * with the EAL at exit. */
+	for (uint32_t i = 0; !p->closed && s->loans.tab && i < s->loans.cap;
+	     i++)
 		if (s->loans.tab[i].kind)
 			rte_pktmbuf_free(
 				(struct rte_mbuf *)(uintptr_t)s->loans.tab[i]

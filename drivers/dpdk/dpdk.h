@@ -38,8 +38,8 @@ struct dp_port {
 	uint8_t mac[6];
 	uint16_t mtu;
 	uint16_t nrxq;
-	unsigned int csum;	 /* HSK_NET_CSUM_* for the parser */
-	bool tx_csum_offload;	 /* the port computes IPv4/UDP checksums */
+	unsigned int csum;    /* HSK_NET_CSUM_* for the parser */
+	bool tx_csum_offload; /* the port computes IPv4/UDP checksums */
 	/* Signals the PMD raises for itself (net_tap: a real-time one per
 	 * frame), blocked while a wait sleeps so that they do not end it
 	 * as the application's own signals do. */
@@ -60,6 +60,10 @@ struct dp_port {
 	uint8_t *scratch;   /* a reassembled datagram, made contiguous */
 	struct dp_sock *socks;
 	uint64_t rx_unclaimed, rx_malformed;
+	/* Closed at exit (port.c): nothing touches the device or its mbufs
+	 * any more, and the drops stay as they were then. */
+	bool closed;
+	uint64_t drops_at_close;
 	struct dp_port *next;
 };
 

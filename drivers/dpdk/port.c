@@ -86,7 +86,8 @@ static int eal_log_level(int hsk_level)
 	return RTE_LOG_CRIT;
 }
 
-static struct hsk_config eal_cfg; /* what the first port was made with */
+static struct hsk_config eal_cfg;  /* what the first port was made with */
+static pid_t eal_pid;		   /* the process that started the EAL */
 static sigset_t unclaimed_signals; /* default or ignored before the EAL */
 
 static bool signal_claimed(int sig)
@@ -117,6 +118,36 @@ static void find_pmd_signals(sigset_t *set)
 		if (sigismember(&unclaimed_signals, sig) == 1 &&
 		    signal_claimed(sig))
 			sigaddset(set, sig);
+}
+
+/*
+ * At exit the process that started the EAL stops and closes its ports, so
+ * that what a PMD holds on a kernel interface goes with the process
+ * (net_af_xdp's XDP program stays attached otherwise), then releases the
+ * EAL. A child that inherited them through fork() leaves them to their
+ * owner. A port another thread is using is left as it is, and the EAL
+ * with it: that thread may still touch the mbufs.
+ */
+static void ports_close_at_exit(void)
+{
+	bool all = true;
+
+	if (getpid() != eal_pid || pthread_mutex_trylock(&ports_lock))
+		return;
+	for (struct dp_port *p = ports; p; p = p->next) {
+		if (pthread_mutex_trylock(&p->lock)) {
+			all = false;
+			continue;
+		}
+		p->drops_at_close = dp_port_drops(p);
+		p->closed = true;
+		(void)rte_eth_dev_stop(p->id);
+		(void)rte_eth_dev_close(p->id);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (all)
+		(void)rte_eal_cleanup();
+	pthread_mutex_unlock(&ports_lock);
 }
 
 static void eal_init_once(void)
@@ -167,7 +198,10 @@ static void eal_init_once(void)
 		eal_err = rte_errno ? rte_errno : EINVAL;
 		hsk_log(HSK_LOG_ERR, "dpdk: EAL initialisation failed: %s",
 			rte_strerror(rte_errno));
+		return;
 	}
+	eal_pid = getpid();
+	atexit(ports_close_at_exit);
 }
 
 /* ---- the shadow namespace ------------------------------------------- */
@@ -376,7 +410,7 @@ int dp_port_socket(struct dp_port *p, int domain, int type, int protocol)
 static int ctrl_xmit(void *ctx, const void *frame, size_t len)
 {
 	struct dp_port *p = ctx;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+	struct rte_mbuf *m = p->closed ? NULL : rte_pktmbuf_alloc(p->pool);
 	char *d;
 
 	if (!m)
@@ -778,6 +812,8 @@ void dp_port_poll(struct dp_port *p)
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
 
+	if (p->closed)
+		return;
 	/* Everything the queues hold, up to a bound: frames waiting in the
 	 * device count against the sockets' buffers as soon as they can,
 	 * as the kernel's would. */
@@ -836,8 +872,11 @@ static uint64_t tap_dropped(const struct dp_port *p)
 uint64_t dp_port_drops(struct dp_port *p)
 {
 	struct rte_eth_stats st;
-	uint64_t n = p->tap_nl_fd >= 0 ? tap_dropped(p) : 0;
+	uint64_t n;
 
+	if (p->closed)
+		return p->drops_at_close;
+	n = p->tap_nl_fd >= 0 ? tap_dropped(p) : 0;
 	if (!rte_eth_stats_get(p->id, &st))
 		n += st.imissed + st.rx_nombuf;
 	return n;
@@ -953,6 +992,10 @@ int dp_port_xmit(struct dp_port *p, struct rte_mbuf *m)
 {
 	uint16_t et, l2;
 
+	if (p->closed) {
+		errno = ENETDOWN;
+		return -1;
+	}
 	et = ether_type(m, &l2);
 	if (m->pkt_len > (uint32_t)l2 + p->mtu &&
 	    (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||

@@ -447,6 +447,80 @@ NET_TEST_INIT(dpdk4, a_datagram_the_tap_drops_is_counted, on_net_tap)
 	tst_pair_close(&p);
 }
 
+/* ---- exit ----------------------------------------------------------- */
+
+/* net_af_xdp attaches an XDP program to hsk0, which outlives a process
+ * that does not close the port. */
+static void use_net_af_xdp(void)
+{
+	setenv("HOTSOCK_DPDK_ARGS", "--vdev=net_af_xdp0,iface=" TOPO_IF_LOCAL,
+	       1);
+}
+
+static bool xdp_attached(void)
+{
+	int st = topo_run_local(&tst_topo, "ip link show dev %s | grep -q xdp",
+				TOPO_IF_LOCAL);
+
+	cr_assert(st == 0 || st == 1, "ip link show: status %d", st);
+	return st == 0;
+}
+
+static void wait_exit_ok(pid_t pid, const char *const why[])
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
+	cr_assert(WIFEXITED(status), "the child ended with status %#x", status);
+	cr_assert_eq(WEXITSTATUS(status), 0, "the child: %s",
+		     why[WEXITSTATUS(status) < 3 ? WEXITSTATUS(status) : 0]);
+}
+
+NET_TEST(dpdk, a_net_af_xdp_port_leaves_no_xdp_program_after_exit)
+{
+	static const char *const why[] = { "?", "no port", "no program" };
+	pid_t pid;
+
+	use_net_af_xdp();
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (hsk_socket(AF_INET, SOCK_DGRAM, 0) < 0)
+			exit(1);
+		exit(xdp_attached() ? 0 : 2);
+	}
+	wait_exit_ok(pid, why);
+	cr_assert_not(xdp_attached(), "an XDP program stayed on %s",
+		      TOPO_IF_LOCAL);
+}
+
+/* The port belongs to the process that started the EAL: a child that
+ * inherited it through fork() and exits leaves it running. */
+NET_TEST(dpdk, a_forked_child_s_exit_leaves_the_parent_s_port_running)
+{
+	static const char *const why[] = { "?", "?", "?" };
+	struct tst_pair p;
+	char buf[16];
+	pid_t pid;
+
+	use_net_af_xdp();
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	fflush(NULL);
+	pid = fork();
+	cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+	if (pid == 0)
+		exit(0);
+	wait_exit_ok(pid, why);
+	cr_assert(xdp_attached(), "the child took the program off %s",
+		  TOPO_IF_LOCAL);
+	tst_peer_send(&p, "still here", 10);
+	recv_exactly(p.fd, buf, sizeof(buf), 10);
+	tst_pair_close(&p);
+}
+
 /* ---- choosing ------------------------------------------------------- */
 
 NET_TEST(dpdk4, a_port_that_does_not_exist_fails_the_socket_with_enodev)
