@@ -676,7 +676,9 @@ int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
 		setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
 		setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
 		fn(arg, out);
-		_exit(write(pfd[1], out, out_len) == (ssize_t)out_len ? 0 : 1);
+		/* exit(), not _exit(): the backend closes its port at exit,
+		 * which takes net_af_xdp's program off hsk0. */
+		exit(write(pfd[1], out, out_len) == (ssize_t)out_len ? 0 : 1);
 	}
 	close(pfd[1]);
 	if (pid < 0) {
@@ -690,12 +692,6 @@ int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-#ifdef HSK_BENCH_XSK
-	/* The backend never closes its port, and net_af_xdp's program
-	 * outlives the process: take it off hsk0 for the next contender. */
-	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_DRV_MODE, NULL);
-	bpf_xdp_detach(t->ifindex_local, XDP_FLAGS_SKB_MODE, NULL);
-#endif
 	if (wait_xdp_detached(t->ifindex_local) < 0 && ok) {
 		snprintf(why, why_len,
 			 "an XDP program stayed on %s after the dpdk child",

@@ -66,6 +66,7 @@ struct dp_sock {
 	/* Receive queue, port locked. */
 	uint32_t head, tail, rx_bytes;
 	uint32_t rx_drops;
+	uint64_t port_drops0; /* the port's drops when the socket came */
 	struct dp_rx rxq[DP_RXQ_SIZE];
 	struct dp_sock *next;
 };
@@ -370,6 +371,7 @@ static int dp_open(struct hsk_sock *s)
 	s->priv = ds;
 	pthread_mutex_lock(&p->lock);
 	mirror_options(ds);
+	ds->port_drops0 = dp_port_drops(p);
 	ds->next = p->socks;
 	p->socks = ds;
 	pthread_mutex_unlock(&p->lock);
@@ -391,12 +393,14 @@ static void dp_close(struct hsk_sock *s)
 	for (int i = 0; i < ds->ngroups; i++)
 		hsk_ctrl_leave(p->ctrl, ds->groups[i].family,
 			       &ds->groups[i].addr, now);
-	while (ds->head != ds->tail)
+	while (!p->closed && ds->head != ds->tail)
 		rte_pktmbuf_free(ds->rxq[ds->head++ & (DP_RXQ_SIZE - 1)].m);
 	pthread_mutex_unlock(&p->lock);
 	/* Buffers still lent die with the socket (their cookies are mbufs),
-	 * as a kernel slab's would: the pool gets them back. */
-	for (uint32_t i = 0; s->loans.tab && i < s->loans.cap; i++)
+	 * as a kernel slab's would: the pool gets them back, unless it went
+	 * with the EAL at exit. */
+	for (uint32_t i = 0; !p->closed && s->loans.tab && i < s->loans.cap;
+	     i++)
 		if (s->loans.tab[i].kind)
 			rte_pktmbuf_free(
 				(struct rte_mbuf *)(uintptr_t)s->loans.tab[i]
@@ -918,9 +922,7 @@ static int dp_wait(struct hsk_sock *s, short events,
 		}
 		if (i < WAIT_SPINS)
 			continue;
-		struct timespec ts = { 0, nap };
-
-		if (nanosleep(&ts, NULL) && errno == EINTR)
+		if (dp_port_nap(ds->p, nap) && errno == EINTR)
 			return -1;
 		if (nap < WAIT_MAX_NS)
 			nap *= 2;
@@ -1085,13 +1087,11 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 	/* No thread runs the port behind our back: run it until the
 	 * answer comes (and releases a held frame), for a little while. */
 	for (int i = 0; r == 1 && i < RESOLVE_POLLS; i++) {
-		struct timespec nap = { 0, RESOLVE_NAP_NS };
-
 		dp_port_poll(p);
 		r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame, NULL,
 				      0, dp_now_ns(CLOCK_MONOTONIC));
 		if (r == 1)
-			nanosleep(&nap, NULL);
+			(void)dp_port_nap(p, RESOLVE_NAP_NS);
 	}
 	if (holdable)
 		return 0; /* sent, as the kernel says, held or not */
@@ -1373,6 +1373,19 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 	return i ? (int)i : -1;
 }
 
+/* The device's drops since the socket came: frames lost before any
+ * socket could be told apart are everyone's, as on af_xdp. */
+static uint64_t dp_drops(struct hsk_sock *s)
+{
+	struct dp_sock *ds = s->priv;
+	uint64_t n;
+
+	pthread_mutex_lock(&ds->p->lock);
+	n = dp_port_drops(ds->p) - ds->port_drops0;
+	pthread_mutex_unlock(&ds->p->lock);
+	return n;
+}
+
 static const struct hsk_ctl_ops dp_ctl = {
 	.open = dp_open,
 	.close = dp_close,
@@ -1385,6 +1398,7 @@ static const struct hsk_ctl_ops dp_ctl = {
 	.recvmmsg = dp_recvmmsg,
 	.sendmsg = dp_sendmsg,
 	.pending = dp_pending,
+	.kernel_drops = dp_drops,
 	.extra_fds = dp_extra_fds,
 	.wait = dp_wait,
 };

@@ -14,6 +14,7 @@
 
 #include <rte_ethdev.h>
 #include <net/if.h>
+#include <signal.h>
 
 #include <rte_ip_frag.h>
 #include <rte_mbuf.h>
@@ -37,8 +38,16 @@ struct dp_port {
 	uint8_t mac[6];
 	uint16_t mtu;
 	uint16_t nrxq;
-	unsigned int csum;	 /* HSK_NET_CSUM_* for the parser */
-	bool tx_csum_offload;	 /* the port computes IPv4/UDP checksums */
+	unsigned int csum;    /* HSK_NET_CSUM_* for the parser */
+	bool tx_csum_offload; /* the port computes IPv4/UDP checksums */
+	/* Signals the PMD raises for itself (net_tap: a real-time one per
+	 * frame), blocked while a wait sleeps so that they do not end it
+	 * as the application's own signals do. */
+	sigset_t pmd_signals;
+	/* net_tap: rtnetlink in the port's namespace, for the counters of
+	 * the tap, whose queue to the PMD drops what overflows it; else -1.
+	 * The PMD knows nothing of those. */
+	int tap_nl_fd;
 	struct hsk_ctrl_cfg cfg; /* addresses, for the sockets too */
 	pthread_mutex_t lock;
 	struct rte_mempool *pool;
@@ -51,6 +60,10 @@ struct dp_port {
 	uint8_t *scratch;   /* a reassembled datagram, made contiguous */
 	struct dp_sock *socks;
 	uint64_t rx_unclaimed, rx_malformed;
+	/* Closed at exit (port.c): nothing touches the device or its mbufs
+	 * any more, and the drops stay as they were then. */
+	bool closed;
+	uint64_t drops_at_close;
 	struct dp_port *next;
 };
 
@@ -70,6 +83,14 @@ int dp_port_socket(struct dp_port *p, int domain, int type, int protocol);
 
 /* Receives what the port has and sorts it into sockets; port locked. */
 void dp_port_poll(struct dp_port *p);
+
+/* Frames the device lost before the port could sort them (missed for
+ * want of room in its ring, or of an mbuf): every socket's. */
+uint64_t dp_port_drops(struct dp_port *p);
+
+/* Sleeps @ns, @p's PMD signals blocked meanwhile; -1 with EINTR when
+ * another signal came. */
+int dp_port_nap(const struct dp_port *p, long ns);
 
 /* Sends a complete frame, fragmenting an IP datagram above the MTU;
  * takes @m either way. Port locked. 0, or -1 with errno (EAGAIN: the

@@ -9,6 +9,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +86,69 @@ static int eal_log_level(int hsk_level)
 	return RTE_LOG_CRIT;
 }
 
-static struct hsk_config eal_cfg; /* what the first port was made with */
+static struct hsk_config eal_cfg;  /* what the first port was made with */
+static pid_t eal_pid;		   /* the process that started the EAL */
+static sigset_t unclaimed_signals; /* default or ignored before the EAL */
+
+static bool signal_claimed(int sig)
+{
+	struct sigaction sa;
+
+	return !sigaction(sig, NULL, &sa) && sa.sa_handler != SIG_DFL &&
+	       sa.sa_handler != SIG_IGN;
+}
+
+/* The signals a PMD may take for itself (net_tap picks a free real-time
+ * one, older ones SIGIO), as they stand before it could. */
+static void note_unclaimed_signals(void)
+{
+	sigemptyset(&unclaimed_signals);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		if (!signal_claimed(sig))
+			sigaddset(&unclaimed_signals, sig);
+	if (!signal_claimed(SIGIO))
+		sigaddset(&unclaimed_signals, SIGIO);
+}
+
+/* Those the EAL and the port's PMD have taken since. */
+static void find_pmd_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int sig = 1; sig <= SIGRTMAX; sig++)
+		if (sigismember(&unclaimed_signals, sig) == 1 &&
+		    signal_claimed(sig))
+			sigaddset(set, sig);
+}
+
+/*
+ * At exit the process that started the EAL stops and closes its ports, so
+ * that what a PMD holds on a kernel interface goes with the process
+ * (net_af_xdp's XDP program stays attached otherwise), then releases the
+ * EAL. A child that inherited them through fork() leaves them to their
+ * owner. A port another thread is using is left as it is, and the EAL
+ * with it: that thread may still touch the mbufs.
+ */
+static void ports_close_at_exit(void)
+{
+	bool all = true;
+
+	if (getpid() != eal_pid || pthread_mutex_trylock(&ports_lock))
+		return;
+	for (struct dp_port *p = ports; p; p = p->next) {
+		if (pthread_mutex_trylock(&p->lock)) {
+			all = false;
+			continue;
+		}
+		p->drops_at_close = dp_port_drops(p);
+		p->closed = true;
+		(void)rte_eth_dev_stop(p->id);
+		(void)rte_eth_dev_close(p->id);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (all)
+		(void)rte_eal_cleanup();
+	pthread_mutex_unlock(&ports_lock);
+}
 
 static void eal_init_once(void)
 {
@@ -130,11 +193,15 @@ static void eal_init_once(void)
 	}
 	argv[argc++] = "--no-telemetry";
 	argv[argc] = NULL;
+	note_unclaimed_signals();
 	if (rte_eal_init(argc, argv) < 0) {
 		eal_err = rte_errno ? rte_errno : EINVAL;
 		hsk_log(HSK_LOG_ERR, "dpdk: EAL initialisation failed: %s",
 			rte_strerror(rte_errno));
+		return;
 	}
+	eal_pid = getpid();
+	atexit(ports_close_at_exit);
 }
 
 /* ---- the shadow namespace ------------------------------------------- */
@@ -343,7 +410,7 @@ int dp_port_socket(struct dp_port *p, int domain, int type, int protocol)
 static int ctrl_xmit(void *ctx, const void *frame, size_t len)
 {
 	struct dp_port *p = ctx;
-	struct rte_mbuf *m = rte_pktmbuf_alloc(p->pool);
+	struct rte_mbuf *m = p->closed ? NULL : rte_pktmbuf_alloc(p->pool);
 	char *d;
 
 	if (!m)
@@ -469,6 +536,11 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	 * unfinished, and the kernel trusts it. */
 	if (p->ifindex)
 		p->csum |= HSK_NET_CSUM_LOCAL;
+	find_pmd_signals(&p->pmd_signals);
+	if (!strcmp(info.driver_name, "net_tap")) {
+		p->tap_nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+				      NETLINK_ROUTE);
+	}
 	return 0;
 fail:
 	hsk_log(HSK_LOG_ERR, "dpdk: port %s cannot start: %s", p->name,
@@ -487,7 +559,7 @@ static struct dp_port *port_make(uint16_t id, const struct hsk_config *c)
 		return NULL;
 	}
 	p->id = id;
-	p->ns_fd = p->wake_fd = -1;
+	p->ns_fd = p->wake_fd = p->tap_nl_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	rte_eth_dev_get_name_by_port(id, p->name);
 	p->scratch = malloc(MAX_FRAME);
@@ -526,6 +598,8 @@ fail:
 		hsk_ctrl_free(p->ctrl);
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);
+	if (p->tap_nl_fd >= 0)
+		close(p->tap_nl_fd);
 	dp_reasm_free(p->reasm);
 	free(p->scratch);
 	free(p->reasm_buf);
@@ -738,6 +812,8 @@ void dp_port_poll(struct dp_port *p)
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
 
+	if (p->closed)
+		return;
 	/* Everything the queues hold, up to a bound: frames waiting in the
 	 * device count against the sockets' buffers as soon as they can,
 	 * as the kernel's would. */
@@ -755,6 +831,67 @@ void dp_port_poll(struct dp_port *p)
 		}
 	}
 	hsk_ctrl_tick(p->ctrl, now);
+}
+
+/* Frames the kernel could not queue to the tap's reader; 0 when it does
+ * not say. */
+static uint64_t tap_dropped(const struct dp_port *p)
+{
+	struct nl_req q = { .h = { .nlmsg_type = RTM_GETLINK,
+				   .nlmsg_flags = NLM_F_REQUEST,
+				   .nlmsg_len = NLMSG_LENGTH(
+					   sizeof(struct ifinfomsg)) } };
+	union {
+		struct nlmsghdr h;
+		char b[16384];
+	} r;
+	struct rtnl_link_stats64 st;
+	struct rtattr *a;
+	ssize_t n;
+	int len;
+
+	q.i = (struct ifinfomsg){ .ifi_index = p->ifindex };
+	if (send(p->tap_nl_fd, &q, q.h.nlmsg_len, 0) < 0)
+		return 0;
+	n = recv(p->tap_nl_fd, &r, sizeof(r), 0);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
+	    !NLMSG_OK(&r.h, (unsigned int)n) || r.h.nlmsg_type != RTM_NEWLINK)
+		return 0;
+	len = (int)IFLA_PAYLOAD(&r.h);
+	for (a = IFLA_RTA(NLMSG_DATA(&r.h)); RTA_OK(a, len);
+	     a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_STATS64 &&
+		    RTA_PAYLOAD(a) >= sizeof(st)) {
+			memcpy(&st, RTA_DATA(a), sizeof(st));
+			return st.tx_dropped;
+		}
+	}
+	return 0;
+}
+
+uint64_t dp_port_drops(struct dp_port *p)
+{
+	struct rte_eth_stats st;
+	uint64_t n;
+
+	if (p->closed)
+		return p->drops_at_close;
+	n = p->tap_nl_fd >= 0 ? tap_dropped(p) : 0;
+	if (!rte_eth_stats_get(p->id, &st))
+		n += st.imissed + st.rx_nombuf;
+	return n;
+}
+
+int dp_port_nap(const struct dp_port *p, long ns)
+{
+	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
+	sigset_t mask;
+
+	/* Held back, a PMD's signal is handled when ppoll() restores the
+	 * mask; its frames are then found by the next poll of the port. */
+	pthread_sigmask(SIG_BLOCK, NULL, &mask);
+	sigorset(&mask, &mask, &p->pmd_signals);
+	return ppoll(NULL, 0, &ts, &mask) < 0 ? -1 : 0;
 }
 
 /* ---- sending -------------------------------------------------------- */
@@ -855,6 +992,10 @@ int dp_port_xmit(struct dp_port *p, struct rte_mbuf *m)
 {
 	uint16_t et, l2;
 
+	if (p->closed) {
+		errno = ENETDOWN;
+		return -1;
+	}
 	et = ether_type(m, &l2);
 	if (m->pkt_len > (uint32_t)l2 + p->mtu &&
 	    (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||

@@ -5,6 +5,7 @@
 #include "hsk_test.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <net/ethernet.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -13,10 +14,62 @@
 
 struct hsk_topo tst_topo;
 
+/* The PMD the harness sets up: HSK_TEST_DPDK_PMD, net_af_packet when
+ * unset. */
+static bool tap_wanted(void)
+{
+	const char *pmd = getenv("HSK_TEST_DPDK_PMD");
+
+	return pmd && !strcmp(pmd, "net_tap");
+}
+
 /*
- * On the dpdk backend hotsock owns hsk0 through a vdev (net_af_packet by
- * default, HOTSOCK_DPDK_ARGS to choose another): the kernel gives up its
- * addresses there so that only hotsock answers for them.
+ * net_tap's interface and hsk0 joined as two ends of a wire: tc redirects
+ * whatever enters one out of the other, so neither kernel stack sees the
+ * frames. A bridge would not do: it keeps the MAC of each of its ports,
+ * which is the PMD's for the tap, for itself. The tap is made here,
+ * before the PMD opens it by name, so that the redirects can name it; the
+ * PMD gets hsk0's MAC and the suites find the port's link in tst_topo.
+ */
+/* A classic BPF "accept": unlike u32, it reads nothing of the frame,
+ * so frames too short for a key (a 17-byte one) match too. */
+#define ACCEPT_ALL "bpf bytecode '1,6 0 0 4294967295,'"
+
+static void wire_tap_to_hsk0(char *args, size_t len)
+{
+	const unsigned char *m = tst_topo.mac_local;
+	int err;
+
+	err = topo_run_local(
+		&tst_topo,
+		"ip tuntap add dev %s mode tap multi_queue && "
+		"echo 1 >/proc/sys/net/ipv6/conf/%s/disable_ipv6 && "
+		"tc qdisc add dev %s ingress && "
+		"tc filter add dev %s parent ffff: protocol all " ACCEPT_ALL
+		" action mirred egress redirect dev %s && "
+		"tc qdisc add dev %s ingress && "
+		"tc filter add dev %s parent ffff: protocol all " ACCEPT_ALL
+		" action mirred egress redirect dev %s",
+		TST_TAP_IF, TST_TAP_IF, tst_topo.if_local, tst_topo.if_local,
+		TST_TAP_IF, TST_TAP_IF, TST_TAP_IF, tst_topo.if_local);
+	cr_assert_eq(err, 0, "wiring %s to %s: status %d", TST_TAP_IF,
+		     tst_topo.if_local, err);
+	snprintf(args, len,
+		 "--vdev=net_tap0,iface=%s,"
+		 "mac=%02x:%02x:%02x:%02x:%02x:%02x",
+		 TST_TAP_IF, m[0], m[1], m[2], m[3], m[4], m[5]);
+	snprintf(tst_topo.if_local, sizeof(tst_topo.if_local), "%s",
+		 TST_TAP_IF);
+	tst_topo.ifindex_local = (int)if_nametoindex(TST_TAP_IF);
+	cr_assert_gt(tst_topo.ifindex_local, 0, "%s: %s", TST_TAP_IF,
+		     strerror(errno));
+}
+
+/*
+ * On the dpdk backend hotsock owns hsk0 through a vdev: net_af_packet over
+ * it by default, net_tap wired to it with HSK_TEST_DPDK_PMD=net_tap, or
+ * whatever HOTSOCK_DPDK_ARGS names. The kernel gives up its addresses
+ * there so that only hotsock answers for them.
  */
 static void dpdk_takes_hsk0(void)
 {
@@ -31,10 +84,12 @@ static void dpdk_takes_hsk0(void)
 			     "echo 1 >/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 			     tst_topo.if_local, tst_topo.if_local);
 	cr_assert_eq(err, 0, "taking hsk0 from the kernel: status %d", err);
-	/* Rings deep enough for the suites' bursts (1000 frames). */
-	snprintf(args, sizeof(args),
-		 "--vdev=net_af_packet0,iface=%s,framecnt=2048",
-		 tst_topo.if_local);
+	if (tap_wanted())
+		wire_tap_to_hsk0(args, sizeof(args));
+	else /* Rings deep enough for the suites' bursts (1000 frames). */
+		snprintf(args, sizeof(args),
+			 "--vdev=net_af_packet0,iface=%s,framecnt=2048",
+			 tst_topo.if_local);
 	setenv("HOTSOCK_DPDK_ARGS", args, 0);
 	setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
 	setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
@@ -125,6 +180,15 @@ void tst_skip_where_fragments_cannot_arrive(int family)
 	    strstr(args, "net_af_packet"))
 		cr_skip_test("net_af_packet: the kernel reassembles IPv4 for "
 			     "the PMD, which drops frames above one mbuf");
+}
+
+void tst_skip_where_the_kernel_cannot_see_the_port_receive(void)
+{
+	const char *b = tst_expected_backend();
+
+	if (b && !strcmp(b, "dpdk") && tap_wanted())
+		cr_skip_test("net_tap: the port's frames leave the kernel "
+			     "through the tap, none arrives on it");
 }
 
 socklen_t tst_addr(int family, enum tst_side side, uint16_t port,

@@ -105,8 +105,20 @@ void tst_assert_backend(int fd);
  * the backend's device cannot deliver one: DPDK's net_af_packet reads
  * through a packet socket the kernel reassembles fragments for
  * (PACKET_FANOUT_FLAG_DEFRAG), and drops a frame longer than one mbuf.
+ * net_tap reads whole frames, fragments included, and is not skipped.
  */
 void tst_skip_where_fragments_cannot_arrive(int family);
+
+/*
+ * Skips a comparison with a kernel packet socket on the port's interface,
+ * where the kernel never sees a frame arrive there: net_tap's interface
+ * is the device's far side, what the PMD receives the kernel sends.
+ */
+void tst_skip_where_the_kernel_cannot_see_the_port_receive(void);
+
+/* With HSK_TEST_DPDK_PMD=net_tap the dpdk port is net_tap's interface of
+ * this name, wired to hsk0; tst_topo's local link then names it. */
+#define TST_TAP_IF "hsktap0"
 
 /* The local (hsk0) or peer (hsk1) address of @family with @port. */
 enum tst_side { TST_LOCAL, TST_PEER };
