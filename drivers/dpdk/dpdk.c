@@ -179,15 +179,26 @@ static void refresh_addresses(struct dp_sock *ds)
 
 /* ---- receiving: the demultiplexer (port locked) --------------------- */
 
+/* The kernel's rules: a socket over its receive buffer drops, a packet
+ * socket's frames fill its ring. */
+static uint32_t rx_limit(const struct dp_sock *ds)
+{
+	return ds->packet ? (uint32_t)ds->s->packet_ring_size : ds->rcvbuf;
+}
+
+bool dp_sock_wants(const struct dp_sock *ds, unsigned int want)
+{
+	uint32_t queued = ds->tail - ds->head;
+
+	return queued < want && queued < DP_RXQ_SIZE &&
+	       ds->rx_bytes <= rx_limit(ds);
+}
+
 static bool enqueue(struct dp_sock *ds, struct rte_mbuf *m,
 		    const struct hsk_net_udp *pkt, uint64_t ts)
 {
+	uint32_t limit = rx_limit(ds);
 	struct dp_rx *e;
-
-	/* The kernel's rules: a socket over its receive buffer drops, a
-	 * packet socket's frames fill its ring. */
-	uint32_t limit = ds->packet ? (uint32_t)ds->s->packet_ring_size :
-				      ds->rcvbuf;
 
 	if (ds->packet)
 		ds->tp_packets++;
@@ -759,12 +770,12 @@ static void put_cmsgs(const struct dp_sock *ds, const struct dp_rx *e,
 	hsk_put_rx_cmsgs(m, ds->rx_flags, &rx);
 }
 
-/* The next queued entry, polling the port if there is none; port
- * locked. */
-static struct dp_rx *rx_head(struct dp_sock *ds)
+/* The next queued entry, polling the port for up to @want if there is
+ * none; port locked. */
+static struct dp_rx *rx_head(struct dp_sock *ds, unsigned int want)
 {
 	if (ds->head == ds->tail)
-		dp_port_poll(ds->p);
+		dp_port_poll(ds->p, ds, want);
 	return ds->head == ds->tail ? NULL :
 				      &ds->rxq[ds->head & (DP_RXQ_SIZE - 1)];
 }
@@ -837,7 +848,7 @@ static ssize_t dp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 	if (take_error(ds)) {
 		r = -1;
 	} else {
-		e = rx_head(ds);
+		e = rx_head(ds, 1);
 		r = e ? deliver(ds, e, m, flags) : -1;
 		if (!e)
 			errno = EAGAIN;
@@ -872,7 +883,7 @@ static short dp_pending(struct hsk_sock *s, short events)
 	short r = 0;
 
 	pthread_mutex_lock(&ds->p->lock);
-	if ((events & (POLLIN | POLLRDNORM)) && (rx_head(ds) || ds->err))
+	if ((events & (POLLIN | POLLRDNORM)) && (rx_head(ds, 1) || ds->err))
 		r = events & (POLLIN | POLLRDNORM);
 	pthread_mutex_unlock(&ds->p->lock);
 	return r;
@@ -906,7 +917,7 @@ static int dp_wait(struct hsk_sock *s, short events,
 		int ms;
 
 		pthread_mutex_lock(&ds->p->lock);
-		dp_port_poll(ds->p);
+		dp_port_poll(ds->p, ds, 1);
 		ready = (events & POLLOUT) || ds->head != ds->tail || ds->err;
 		pthread_mutex_unlock(&ds->p->lock);
 		if (ready)
@@ -1087,7 +1098,7 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 	for (int i = 0; r == 1 && i < RESOLVE_POLLS; i++) {
 		struct timespec nap = { 0, RESOLVE_NAP_NS };
 
-		dp_port_poll(p);
+		dp_port_poll(p, NULL, 0);
 		r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame, NULL,
 				      0, dp_now_ns(CLOCK_MONOTONIC));
 		if (r == 1)
@@ -1259,7 +1270,7 @@ static int dp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 	unsigned int i;
 
 	pthread_mutex_lock(&ds->p->lock);
-	for (i = 0; i < n && (e = rx_head(ds)); i++) {
+	for (i = 0; i < n && (e = rx_head(ds, n - i)); i++) {
 		uint32_t len, off = entry_data(ds, e, &len);
 		uint32_t seg = e->m->data_len > off ? e->m->data_len - off : 0;
 

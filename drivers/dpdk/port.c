@@ -733,24 +733,28 @@ static void input_one(struct dp_port *p, struct rte_mbuf *m, uint64_t ts,
 	rte_pktmbuf_free(m);
 }
 
-void dp_port_poll(struct dp_port *p)
+void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
+		  unsigned int want)
 {
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
 
-	/* Everything the queues hold, up to a bound: frames waiting in the
-	 * device count against the sockets' buffers as soon as they can,
-	 * as the kernel's would. */
+	/* A burst at a time, only while the asking socket needs frames:
+	 * what it could not queue would be pulled only to be dropped, and
+	 * left in the device it waits for the next call. */
 	for (uint16_t q = 0; q < p->nrxq; q++) {
 		for (unsigned int got = 0; got < POLL_MAX;) {
-			uint16_t n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
+			uint16_t n;
 
+			if (ds && !dp_sock_wants(ds, want))
+				break;
+			n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
 			if (n && !ts)
 				ts = dp_now_ns(CLOCK_REALTIME);
 			for (uint16_t i = 0; i < n; i++)
 				input_one(p, m[i], ts, now);
 			got += n;
-			if (n < DP_BURST)
+			if (n < DP_BURST || !ds)
 				break;
 		}
 	}
