@@ -1293,9 +1293,15 @@ static int dp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 static void mbufs_free(struct hsk_sock *s, const uint64_t *cookie,
 		       unsigned int n)
 {
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int i, k;
+
 	(void)s;
-	for (unsigned int i = 0; i < n; i++)
-		rte_pktmbuf_free((struct rte_mbuf *)(uintptr_t)cookie[i]);
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < DP_BURST && i + k < n; k++)
+			m[k] = (struct rte_mbuf *)(uintptr_t)cookie[i + k];
+		rte_pktmbuf_free_bulk(m, k);
+	}
 }
 
 static int dp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
