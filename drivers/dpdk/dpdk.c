@@ -245,7 +245,7 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 		       const struct hsk_net_udp *pkt, uint64_t ts)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct dp_sock *ds, *best = NULL;
+	struct dp_sock *ds, *best = NULL, *last = NULL;
 	bool to_all = false;
 	int score, top = 0;
 
@@ -263,27 +263,33 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 		goto unclaimed; /* another host's, seen in promiscuous mode */
 	}
 	/* Every member gets a group's datagram (IP_MULTICAST_ALL), each
-	 * socket of the port a broadcast, one socket a unicast. */
+	 * socket of the port a broadcast, one socket a unicast. A reference
+	 * more for every receiver but the last, which takes the frame's. */
 	for (ds = p->socks; ds; ds = ds->next) {
 		score = match(ds, pkt);
 		if (!score)
 			continue;
 		if (to_all) {
-			rte_mbuf_refcnt_update(m, 1);
-			if (!enqueue(ds, m, pkt, ts))
-				rte_pktmbuf_free(m);
+			if (last) {
+				rte_mbuf_refcnt_update(m, 1);
+				if (!enqueue(last, m, pkt, ts))
+					rte_pktmbuf_free(m);
+			}
+			last = ds;
 		} else if (score > top) {
 			top = score;
 			best = ds;
 		}
 	}
-	if (to_all) {
-		rte_pktmbuf_free(m);
-		return;
-	}
+	if (to_all)
+		best = last;
 	if (best) {
 		if (!enqueue(best, m, pkt, ts))
 			rte_pktmbuf_free(m);
+		return;
+	}
+	if (to_all) {
+		rte_pktmbuf_free(m); /* a group or broadcast nobody wants */
 		return;
 	}
 	if (m->nb_segs == 1)
