@@ -1184,26 +1184,19 @@ static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
 	return (ssize_t)len;
 }
 
-static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
+/* As packet_snd(): the checks on a frame of @len bytes to @to (may be
+ * NULL). 0, or -1 with the kernel's errno. */
+static int frame_check(const struct dp_sock *ds, const struct sockaddr_ll *to,
+		       socklen_t tolen, size_t len)
 {
-	const struct sockaddr_ll *to = m->msg_name;
-	struct dp_port *p = ds->p;
 	size_t hdr = ds->s->type == SOCK_DGRAM ? HSK_ETH_HLEN : 0;
-	struct rte_mbuf *mb;
-	bool fault;
-	size_t len = iov_total(m, &fault);
-	int r;
 
-	if (fault) {
-		errno = EFAULT;
-		return -1;
-	}
-	if (to && (m->msg_namelen < offsetof(struct sockaddr_ll, sll_addr) ||
+	if (to && (tolen < offsetof(struct sockaddr_ll, sll_addr) ||
 		   to->sll_family != AF_PACKET)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (to && to->sll_ifindex && to->sll_ifindex != p->ifindex) {
+	if (to && to->sll_ifindex && to->sll_ifindex != ds->p->ifindex) {
 		errno = ENXIO;
 		return -1;
 	}
@@ -1215,25 +1208,52 @@ static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
 		errno = EINVAL;
 		return -1;
 	}
-	if (len + hdr > (size_t)p->mtu + HSK_ETH_HLEN) {
+	if (len + hdr > (size_t)ds->p->mtu + HSK_ETH_HLEN) {
 		errno = EMSGSIZE;
 		return -1;
 	}
+	return 0;
+}
+
+/* A SOCK_DGRAM packet socket's Ethernet header, in front of the payload
+ * already in @mb; frame_check() made sure of @to. */
+static void frame_header(const struct dp_sock *ds, struct rte_mbuf *mb,
+			 const struct sockaddr_ll *to)
+{
+	uint8_t *eh;
+
+	if (ds->s->type != SOCK_DGRAM)
+		return;
+	eh = (uint8_t *)rte_pktmbuf_prepend(mb, HSK_ETH_HLEN);
+	memcpy(eh, to->sll_addr, 6);
+	memcpy(eh + 6, ds->p->mac, 6);
+	memcpy(eh + 12,
+	       to->sll_protocol ? &to->sll_protocol :
+				  (const uint16_t *)&ds->s->protocol,
+	       2);
+}
+
+static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
+{
+	const struct sockaddr_ll *to = m->msg_name;
+	struct dp_port *p = ds->p;
+	struct rte_mbuf *mb;
+	bool fault;
+	size_t len = iov_total(m, &fault);
+	int r;
+
+	if (fault) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (frame_check(ds, to, m->msg_namelen, len))
+		return -1;
 	mb = payload_mbuf(p, m, len);
 	if (!mb) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	if (hdr) {
-		uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(mb, HSK_ETH_HLEN);
-
-		memcpy(eh, to->sll_addr, 6);
-		memcpy(eh + 6, p->mac, 6);
-		memcpy(eh + 12,
-		       to->sll_protocol ? &to->sll_protocol :
-					  (const uint16_t *)&ds->s->protocol,
-		       2);
-	}
+	frame_header(ds, mb, to);
 	pthread_mutex_lock(&p->lock);
 	r = dp_port_xmit(p, mb);
 	pthread_mutex_unlock(&p->lock);
@@ -1361,6 +1381,43 @@ static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 	return r;
 }
 
+/* Lent mbufs as frames, sent as they are in one burst: the caller
+ * wrote each frame (SOCK_DGRAM: its payload) where the buffer lies. The
+ * first that fails its checks ends the burst. */
+static int zc_frames(struct dp_sock *ds, const struct hsk_buf *b,
+		     const uint64_t *cookie, unsigned int n,
+		     const struct sockaddr *dst, socklen_t dstlen)
+{
+	const struct sockaddr_ll *to = (const void *)dst;
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int i;
+	int err = 0;
+	uint16_t k;
+
+	if (n > DP_BURST)
+		n = DP_BURST;
+	for (i = 0; i < n; i++) {
+		if (frame_check(ds, to, dst ? dstlen : 0, b[i].len)) {
+			err = errno;
+			break;
+		}
+		m[i] = (struct rte_mbuf *)(uintptr_t)cookie[i];
+		m[i]->data_off = (uint16_t)((uint8_t *)b[i].data -
+					    (uint8_t *)m[i]->buf_addr);
+		m[i]->data_len = (uint16_t)b[i].len;
+		m[i]->pkt_len = b[i].len;
+		frame_header(ds, m[i], to);
+	}
+	pthread_mutex_lock(&ds->p->lock);
+	k = rte_eth_tx_burst(ds->p->id, 0, m, (uint16_t)i);
+	pthread_mutex_unlock(&ds->p->lock);
+	hsk_count(&ds->s->stats.tx_fast_path, k);
+	if (k)
+		return k;
+	errno = i < n ? err : EAGAIN;
+	return -1;
+}
+
 static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 		       const uint64_t *cookie, unsigned int n,
 		       const struct sockaddr *dst, socklen_t dstlen, int flags)
@@ -1369,21 +1426,11 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 	unsigned int i;
 
 	(void)flags;
+	if (ds->packet)
+		return zc_frames(ds, b, cookie, n, dst, dstlen);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)cookie[i];
-		struct iovec iov = { b[i].data, b[i].len };
-		struct msghdr msg = { .msg_name = (void *)dst,
-				      .msg_namelen = dst ? dstlen : 0,
-				      .msg_iov = &iov,
-				      .msg_iovlen = 1 };
 
-		/* A frame socket's send copies one frame: the rare path. */
-		if (ds->packet) {
-			if (frame_send(ds, &msg) < 0)
-				break;
-			rte_pktmbuf_free(m);
-			continue;
-		}
 		/* The mbuf is the datagram's from here, sent or not. */
 		rte_mbuf_refcnt_update(m, 1);
 		if (zc_udp(ds, m, &b[i], dst, dstlen) < 0) {
