@@ -39,6 +39,14 @@ struct dp_group {
 	union hsk_net_addr addr;
 };
 
+/* A zero-copy receive under way: while its socket's queue is empty, the
+ * demultiplexer lends datagrams straight into the caller's buffers. */
+struct dp_sink {
+	struct hsk_buf *b;
+	uint64_t *cookie;
+	unsigned int n, got;
+};
+
 struct dp_sock {
 	struct hsk_sock *s;
 	struct dp_port *p;
@@ -66,6 +74,7 @@ struct dp_sock {
 	/* Receive queue, port locked. */
 	uint32_t head, tail, rx_bytes;
 	uint32_t rx_drops;
+	struct dp_sink *sink; /* set while a zero-copy receive polls */
 	struct dp_rx rxq[DP_RXQ_SIZE];
 	struct dp_sock *next;
 };
@@ -188,20 +197,31 @@ static uint32_t rx_limit(const struct dp_sock *ds)
 
 bool dp_sock_wants(const struct dp_sock *ds, unsigned int want)
 {
-	uint32_t queued = ds->tail - ds->head;
+	uint32_t queued = ds->tail - ds->head + (ds->sink ? ds->sink->got : 0);
 
 	return queued < want && queued < DP_RXQ_SIZE &&
 	       ds->rx_bytes <= rx_limit(ds);
 }
 
+static void lend_rx(const struct dp_sock *ds, struct rte_mbuf *m,
+		    const struct hsk_net_udp *pkt, uint64_t ts,
+		    struct hsk_buf *b);
+
 static bool enqueue(struct dp_sock *ds, struct rte_mbuf *m,
 		    const struct hsk_net_udp *pkt, uint64_t ts)
 {
 	uint32_t limit = rx_limit(ds);
+	struct dp_sink *k = ds->sink;
 	struct dp_rx *e;
 
 	if (ds->packet)
 		ds->tp_packets++;
+	/* Nothing queued ahead of it: the caller gets it at once. */
+	if (k && k->got < k->n && ds->head == ds->tail) {
+		lend_rx(ds, m, pkt, ts, &k->b[k->got]);
+		k->cookie[k->got++] = (uintptr_t)m;
+		return true;
+	}
 	if (ds->tail - ds->head == DP_RXQ_SIZE || ds->rx_bytes > limit ||
 	    (ds->packet && ds->rx_bytes + m->pkt_len + RX_OVERHEAD > limit)) {
 		ds->rx_drops++;
@@ -737,29 +757,29 @@ static int dp_getsockopt(struct hsk_sock *s, int level, int name, void *val,
 /* Where the data a receive returns starts, and its length: the UDP
  * payload, the whole frame (SOCK_RAW) or what follows the Ethernet
  * header (SOCK_DGRAM). */
-static uint32_t entry_data(const struct dp_sock *ds, const struct dp_rx *e,
-			   uint32_t *len)
+static uint32_t entry_data(const struct dp_sock *ds, const struct rte_mbuf *m,
+			   const struct hsk_net_udp *pkt, uint32_t *len)
 {
 	uint32_t off;
 
 	if (!ds->packet) {
-		*len = e->pkt.payload_len;
-		return e->pkt.payload_off;
+		*len = pkt->payload_len;
+		return pkt->payload_off;
 	}
-	off = ds->s->type == SOCK_DGRAM && e->m->pkt_len >= HSK_ETH_HLEN ?
+	off = ds->s->type == SOCK_DGRAM && m->pkt_len >= HSK_ETH_HLEN ?
 		      HSK_ETH_HLEN :
 		      0;
-	*len = e->m->pkt_len - off;
+	*len = m->pkt_len - off;
 	return off;
 }
 
-static socklen_t entry_addr(const struct dp_sock *ds, const struct dp_rx *e,
-			    void *out)
+static socklen_t entry_addr(const struct dp_sock *ds, const struct rte_mbuf *m,
+			    const struct hsk_net_udp *pkt, void *out)
 {
 	if (!ds->packet)
-		return hsk_udp_sockaddr(&e->pkt, ds->p->ifindex, out);
-	return hsk_ll_sockaddr(rte_pktmbuf_mtod(e->m, const uint8_t *),
-			       e->m->data_len, ds->p->ifindex, ds->p->mac, out);
+		return hsk_udp_sockaddr(pkt, ds->p->ifindex, out);
+	return hsk_ll_sockaddr(rte_pktmbuf_mtod(m, const uint8_t *),
+			       m->data_len, ds->p->ifindex, ds->p->mac, out);
 }
 
 /* The control messages udp_recvmsg() and packet_recvmsg() would give. */
@@ -772,7 +792,7 @@ static void put_cmsgs(const struct dp_sock *ds, const struct dp_rx *e,
 				  .pkt = ds->packet ? NULL : &e->pkt };
 
 	if (ds->packet)
-		rx.off = entry_data(ds, e, &rx.len);
+		rx.off = entry_data(ds, e->m, &e->pkt, &rx.len);
 	hsk_put_rx_cmsgs(m, ds->rx_flags, &rx);
 }
 
@@ -807,7 +827,7 @@ static int take_error(struct dp_sock *ds)
 static ssize_t deliver(struct dp_sock *ds, struct dp_rx *e, struct msghdr *m,
 		       int flags)
 {
-	uint32_t len, off = entry_data(ds, e, &len);
+	uint32_t len, off = entry_data(ds, e->m, &e->pkt, &len);
 	const void *data;
 	ssize_t r;
 
@@ -817,7 +837,7 @@ static ssize_t deliver(struct dp_sock *ds, struct dp_rx *e, struct msghdr *m,
 	if (r >= 0) {
 		if (m->msg_name) {
 			struct sockaddr_storage sa;
-			socklen_t n = entry_addr(ds, e, &sa);
+			socklen_t n = entry_addr(ds, e->m, &e->pkt, &sa);
 
 			memcpy(m->msg_name, &sa,
 			       m->msg_namelen < n ? m->msg_namelen : n);
@@ -1288,28 +1308,46 @@ static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
 
 /* ---- zero-copy: mbufs lent ------------------------------------------ */
 
+/* A received datagram (@pkt: UDP) or frame lent as @b. A reassembled
+ * datagram is a chain: its first segment is lent, marked cut, as a
+ * buffer too small would be. */
+static void lend_rx(const struct dp_sock *ds, struct rte_mbuf *m,
+		    const struct hsk_net_udp *pkt, uint64_t ts,
+		    struct hsk_buf *b)
+{
+	uint32_t len, off = entry_data(ds, m, pkt, &len);
+	uint32_t seg = m->data_len > off ? m->data_len - off : 0;
+
+	b->data = rte_pktmbuf_mtod_offset(m, void *, off);
+	b->len = len < seg ? len : seg;
+	b->capacity = b->len;
+	b->orig_len = len;
+	b->flags = b->len < len ? HSK_BUF_TRUNC : 0;
+	b->ts_ns = ts;
+	b->addrlen = entry_addr(ds, m, pkt, &b->addr);
+}
+
 static int dp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 		       unsigned int n)
 {
 	struct dp_sock *ds = s->priv;
-	struct dp_rx *e;
+	struct dp_sink sink = { .b = b, .cookie = cookie, .n = n };
 	unsigned int i;
 
 	pthread_mutex_lock(&ds->p->lock);
-	for (i = 0; i < n && (e = rx_head(ds, n - i)); i++) {
-		uint32_t len, off = entry_data(ds, e, &len);
-		uint32_t seg = e->m->data_len > off ? e->m->data_len - off : 0;
+	for (i = 0; i < n && ds->head != ds->tail; i++) {
+		struct dp_rx *e = &ds->rxq[ds->head & (DP_RXQ_SIZE - 1)];
 
-		/* A reassembled datagram is a chain: its first segment is
-		 * lent, marked cut, as a buffer too small would be. */
-		b[i].data = rte_pktmbuf_mtod_offset(e->m, void *, off);
-		b[i].len = len < seg ? len : seg;
-		b[i].capacity = b[i].len;
-		b[i].orig_len = len;
-		b[i].flags = b[i].len < len ? HSK_BUF_TRUNC : 0;
-		b[i].ts_ns = e->ts_ns;
-		b[i].addrlen = entry_addr(ds, e, &b[i].addr);
+		lend_rx(ds, e->m, &e->pkt, e->ts_ns, &b[i]);
 		cookie[i] = (uintptr_t)rx_take(ds);
+	}
+	/* An empty queue: the port's datagrams go straight to the caller,
+	 * as many as it asked for; the rest of a burst is queued. */
+	if (!i) {
+		ds->sink = &sink;
+		dp_port_poll(ds->p, ds, n);
+		ds->sink = NULL;
+		i = sink.got;
 	}
 	pthread_mutex_unlock(&ds->p->lock);
 	hsk_count(&s->stats.rx_fast_path, i);
