@@ -51,6 +51,7 @@ struct dp_port {
 	uint8_t *scratch;   /* a reassembled datagram, made contiguous */
 	struct dp_sock *socks;
 	uint64_t rx_unclaimed, rx_malformed;
+	bool backlog; /* the last poll left frames in the device */
 	struct dp_port *next;
 };
 
@@ -68,10 +69,10 @@ struct dp_port *dp_port_get(const struct hsk_config *c);
 /* A placeholder kernel socket in the port's shadow namespace. */
 int dp_port_socket(struct dp_port *p, int domain, int type, int protocol);
 
-/* Receives from the port and sorts it into sockets, a burst at a time
- * while @ds has fewer than @want datagrams queued and room for more and
- * the port has frames; one burst per queue when @ds is NULL. Port
- * locked. */
+/* Receives from the port and sorts it into sockets: everything waiting
+ * (up to a bound) when the last poll emptied the port; else a burst at a
+ * time while @ds has fewer than @want datagrams queued and room for
+ * more, one burst per queue when @ds is NULL. Port locked. */
 void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
 		  unsigned int want);
 

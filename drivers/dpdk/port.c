@@ -738,15 +738,24 @@ void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
 {
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
+	bool left = false;
 
-	/* A burst at a time, only while the asking socket needs frames:
-	 * what it could not queue would be pulled only to be dropped, and
-	 * left in the device it waits for the next call. */
+	/*
+	 * What arrived since the port was last seen empty, a kernel would
+	 * have sorted into the sockets already, dropping what their buffers
+	 * could not hold: all of it is taken, up to a bound. A caller that
+	 * keeps the port busy (the last poll left frames behind) takes a
+	 * burst at a time, only while the socket that asked needs frames:
+	 * the rest would be pulled only to be dropped, and waits in the
+	 * device instead.
+	 */
 	for (uint16_t q = 0; q < p->nrxq; q++) {
-		for (unsigned int got = 0; got < POLL_MAX;) {
-			uint16_t n;
+		unsigned int got = 0;
+		uint16_t n = DP_BURST;
 
-			if (ds && !dp_sock_wants(ds, want))
+		while (n == DP_BURST && got < POLL_MAX) {
+			if (p->backlog &&
+			    (ds ? !dp_sock_wants(ds, want) : got > 0))
 				break;
 			n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
 			if (n && !ts)
@@ -754,10 +763,10 @@ void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
 			for (uint16_t i = 0; i < n; i++)
 				input_one(p, m[i], ts, now);
 			got += n;
-			if (n < DP_BURST || !ds)
-				break;
 		}
+		left |= n == DP_BURST;
 	}
+	p->backlog = left;
 	hsk_ctrl_tick(p->ctrl, now);
 }
 
