@@ -39,6 +39,14 @@ struct dp_group {
 	union hsk_net_addr addr;
 };
 
+/* A zero-copy receive under way: while its socket's queue is empty, the
+ * demultiplexer lends datagrams straight into the caller's buffers. */
+struct dp_sink {
+	struct hsk_buf *b;
+	uint64_t *cookie;
+	unsigned int n, got;
+};
+
 struct dp_sock {
 	struct hsk_sock *s;
 	struct dp_port *p;
@@ -67,6 +75,7 @@ struct dp_sock {
 	uint32_t head, tail, rx_bytes;
 	uint32_t rx_drops;
 	uint64_t port_drops0; /* the port's drops when the socket came */
+	struct dp_sink *sink; /* set while a zero-copy receive polls */
 	struct dp_rx rxq[DP_RXQ_SIZE];
 	struct dp_sock *next;
 };
@@ -180,18 +189,40 @@ static void refresh_addresses(struct dp_sock *ds)
 
 /* ---- receiving: the demultiplexer (port locked) --------------------- */
 
+/* The kernel's rules: a socket over its receive buffer drops, a packet
+ * socket's frames fill its ring. */
+static uint32_t rx_limit(const struct dp_sock *ds)
+{
+	return ds->packet ? (uint32_t)ds->s->packet_ring_size : ds->rcvbuf;
+}
+
+bool dp_sock_wants(const struct dp_sock *ds, unsigned int want)
+{
+	uint32_t queued = ds->tail - ds->head + (ds->sink ? ds->sink->got : 0);
+
+	return queued < want && queued < DP_RXQ_SIZE &&
+	       ds->rx_bytes <= rx_limit(ds);
+}
+
+static void lend_rx(const struct dp_sock *ds, struct rte_mbuf *m,
+		    const struct hsk_net_udp *pkt, uint64_t ts,
+		    struct hsk_buf *b);
+
 static bool enqueue(struct dp_sock *ds, struct rte_mbuf *m,
 		    const struct hsk_net_udp *pkt, uint64_t ts)
 {
+	uint32_t limit = rx_limit(ds);
+	struct dp_sink *k = ds->sink;
 	struct dp_rx *e;
-
-	/* The kernel's rules: a socket over its receive buffer drops, a
-	 * packet socket's frames fill its ring. */
-	uint32_t limit = ds->packet ? (uint32_t)ds->s->packet_ring_size :
-				      ds->rcvbuf;
 
 	if (ds->packet)
 		ds->tp_packets++;
+	/* Nothing queued ahead of it: the caller gets it at once. */
+	if (k && k->got < k->n && ds->head == ds->tail) {
+		lend_rx(ds, m, pkt, ts, &k->b[k->got]);
+		k->cookie[k->got++] = (uintptr_t)m;
+		return true;
+	}
 	if (ds->tail - ds->head == DP_RXQ_SIZE || ds->rx_bytes > limit ||
 	    (ds->packet && ds->rx_bytes + m->pkt_len + RX_OVERHEAD > limit)) {
 		ds->rx_drops++;
@@ -235,7 +266,7 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 		       const struct hsk_net_udp *pkt, uint64_t ts)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	struct dp_sock *ds, *best = NULL;
+	struct dp_sock *ds, *best = NULL, *last = NULL;
 	bool to_all = false;
 	int score, top = 0;
 
@@ -253,27 +284,33 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 		goto unclaimed; /* another host's, seen in promiscuous mode */
 	}
 	/* Every member gets a group's datagram (IP_MULTICAST_ALL), each
-	 * socket of the port a broadcast, one socket a unicast. */
+	 * socket of the port a broadcast, one socket a unicast. A reference
+	 * more for every receiver but the last, which takes the frame's. */
 	for (ds = p->socks; ds; ds = ds->next) {
 		score = match(ds, pkt);
 		if (!score)
 			continue;
 		if (to_all) {
-			rte_mbuf_refcnt_update(m, 1);
-			if (!enqueue(ds, m, pkt, ts))
-				rte_pktmbuf_free(m);
+			if (last) {
+				rte_mbuf_refcnt_update(m, 1);
+				if (!enqueue(last, m, pkt, ts))
+					rte_pktmbuf_free(m);
+			}
+			last = ds;
 		} else if (score > top) {
 			top = score;
 			best = ds;
 		}
 	}
-	if (to_all) {
-		rte_pktmbuf_free(m);
-		return;
-	}
+	if (to_all)
+		best = last;
 	if (best) {
 		if (!enqueue(best, m, pkt, ts))
 			rte_pktmbuf_free(m);
+		return;
+	}
+	if (to_all) {
+		rte_pktmbuf_free(m); /* a group or broadcast nobody wants */
 		return;
 	}
 	if (m->nb_segs == 1)
@@ -724,29 +761,29 @@ static int dp_getsockopt(struct hsk_sock *s, int level, int name, void *val,
 /* Where the data a receive returns starts, and its length: the UDP
  * payload, the whole frame (SOCK_RAW) or what follows the Ethernet
  * header (SOCK_DGRAM). */
-static uint32_t entry_data(const struct dp_sock *ds, const struct dp_rx *e,
-			   uint32_t *len)
+static uint32_t entry_data(const struct dp_sock *ds, const struct rte_mbuf *m,
+			   const struct hsk_net_udp *pkt, uint32_t *len)
 {
 	uint32_t off;
 
 	if (!ds->packet) {
-		*len = e->pkt.payload_len;
-		return e->pkt.payload_off;
+		*len = pkt->payload_len;
+		return pkt->payload_off;
 	}
-	off = ds->s->type == SOCK_DGRAM && e->m->pkt_len >= HSK_ETH_HLEN ?
+	off = ds->s->type == SOCK_DGRAM && m->pkt_len >= HSK_ETH_HLEN ?
 		      HSK_ETH_HLEN :
 		      0;
-	*len = e->m->pkt_len - off;
+	*len = m->pkt_len - off;
 	return off;
 }
 
-static socklen_t entry_addr(const struct dp_sock *ds, const struct dp_rx *e,
-			    void *out)
+static socklen_t entry_addr(const struct dp_sock *ds, const struct rte_mbuf *m,
+			    const struct hsk_net_udp *pkt, void *out)
 {
 	if (!ds->packet)
-		return hsk_udp_sockaddr(&e->pkt, ds->p->ifindex, out);
-	return hsk_ll_sockaddr(rte_pktmbuf_mtod(e->m, const uint8_t *),
-			       e->m->data_len, ds->p->ifindex, ds->p->mac, out);
+		return hsk_udp_sockaddr(pkt, ds->p->ifindex, out);
+	return hsk_ll_sockaddr(rte_pktmbuf_mtod(m, const uint8_t *),
+			       m->data_len, ds->p->ifindex, ds->p->mac, out);
 }
 
 /* The control messages udp_recvmsg() and packet_recvmsg() would give. */
@@ -759,16 +796,16 @@ static void put_cmsgs(const struct dp_sock *ds, const struct dp_rx *e,
 				  .pkt = ds->packet ? NULL : &e->pkt };
 
 	if (ds->packet)
-		rx.off = entry_data(ds, e, &rx.len);
+		rx.off = entry_data(ds, e->m, &e->pkt, &rx.len);
 	hsk_put_rx_cmsgs(m, ds->rx_flags, &rx);
 }
 
-/* The next queued entry, polling the port if there is none; port
- * locked. */
-static struct dp_rx *rx_head(struct dp_sock *ds)
+/* The next queued entry, polling the port for up to @want if there is
+ * none; port locked. */
+static struct dp_rx *rx_head(struct dp_sock *ds, unsigned int want)
 {
 	if (ds->head == ds->tail)
-		dp_port_poll(ds->p);
+		dp_port_poll(ds->p, ds, want);
 	return ds->head == ds->tail ? NULL :
 				      &ds->rxq[ds->head & (DP_RXQ_SIZE - 1)];
 }
@@ -794,7 +831,7 @@ static int take_error(struct dp_sock *ds)
 static ssize_t deliver(struct dp_sock *ds, struct dp_rx *e, struct msghdr *m,
 		       int flags)
 {
-	uint32_t len, off = entry_data(ds, e, &len);
+	uint32_t len, off = entry_data(ds, e->m, &e->pkt, &len);
 	const void *data;
 	ssize_t r;
 
@@ -804,7 +841,7 @@ static ssize_t deliver(struct dp_sock *ds, struct dp_rx *e, struct msghdr *m,
 	if (r >= 0) {
 		if (m->msg_name) {
 			struct sockaddr_storage sa;
-			socklen_t n = entry_addr(ds, e, &sa);
+			socklen_t n = entry_addr(ds, e->m, &e->pkt, &sa);
 
 			memcpy(m->msg_name, &sa,
 			       m->msg_namelen < n ? m->msg_namelen : n);
@@ -841,7 +878,7 @@ static ssize_t dp_recvmsg(struct hsk_sock *s, struct msghdr *m, int flags)
 	if (take_error(ds)) {
 		r = -1;
 	} else {
-		e = rx_head(ds);
+		e = rx_head(ds, 1);
 		r = e ? deliver(ds, e, m, flags) : -1;
 		if (!e)
 			errno = EAGAIN;
@@ -876,7 +913,7 @@ static short dp_pending(struct hsk_sock *s, short events)
 	short r = 0;
 
 	pthread_mutex_lock(&ds->p->lock);
-	if ((events & (POLLIN | POLLRDNORM)) && (rx_head(ds) || ds->err))
+	if ((events & (POLLIN | POLLRDNORM)) && (rx_head(ds, 1) || ds->err))
 		r = events & (POLLIN | POLLRDNORM);
 	pthread_mutex_unlock(&ds->p->lock);
 	return r;
@@ -910,7 +947,7 @@ static int dp_wait(struct hsk_sock *s, short events,
 		int ms;
 
 		pthread_mutex_lock(&ds->p->lock);
-		dp_port_poll(ds->p);
+		dp_port_poll(ds->p, ds, 1);
 		ready = (events & POLLOUT) || ds->head != ds->tail || ds->err;
 		pthread_mutex_unlock(&ds->p->lock);
 		if (ready)
@@ -1087,7 +1124,7 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 	/* No thread runs the port behind our back: run it until the
 	 * answer comes (and releases a held frame), for a little while. */
 	for (int i = 0; r == 1 && i < RESOLVE_POLLS; i++) {
-		dp_port_poll(p);
+		dp_port_poll(p, NULL, 0);
 		r = hsk_ctrl_next_hop(p->ctrl, ds->family, &f->dst, frame, NULL,
 				      0, dp_now_ns(CLOCK_MONOTONIC));
 		if (r == 1)
@@ -1167,26 +1204,19 @@ static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
 	return (ssize_t)len;
 }
 
-static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
+/* As packet_snd(): the checks on a frame of @len bytes to @to (may be
+ * NULL). 0, or -1 with the kernel's errno. */
+static int frame_check(const struct dp_sock *ds, const struct sockaddr_ll *to,
+		       socklen_t tolen, size_t len)
 {
-	const struct sockaddr_ll *to = m->msg_name;
-	struct dp_port *p = ds->p;
 	size_t hdr = ds->s->type == SOCK_DGRAM ? HSK_ETH_HLEN : 0;
-	struct rte_mbuf *mb;
-	bool fault;
-	size_t len = iov_total(m, &fault);
-	int r;
 
-	if (fault) {
-		errno = EFAULT;
-		return -1;
-	}
-	if (to && (m->msg_namelen < offsetof(struct sockaddr_ll, sll_addr) ||
+	if (to && (tolen < offsetof(struct sockaddr_ll, sll_addr) ||
 		   to->sll_family != AF_PACKET)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (to && to->sll_ifindex && to->sll_ifindex != p->ifindex) {
+	if (to && to->sll_ifindex && to->sll_ifindex != ds->p->ifindex) {
 		errno = ENXIO;
 		return -1;
 	}
@@ -1198,25 +1228,52 @@ static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
 		errno = EINVAL;
 		return -1;
 	}
-	if (len + hdr > (size_t)p->mtu + HSK_ETH_HLEN) {
+	if (len + hdr > (size_t)ds->p->mtu + HSK_ETH_HLEN) {
 		errno = EMSGSIZE;
 		return -1;
 	}
+	return 0;
+}
+
+/* A SOCK_DGRAM packet socket's Ethernet header, in front of the payload
+ * already in @mb; frame_check() made sure of @to. */
+static void frame_header(const struct dp_sock *ds, struct rte_mbuf *mb,
+			 const struct sockaddr_ll *to)
+{
+	uint8_t *eh;
+
+	if (ds->s->type != SOCK_DGRAM)
+		return;
+	eh = (uint8_t *)rte_pktmbuf_prepend(mb, HSK_ETH_HLEN);
+	memcpy(eh, to->sll_addr, 6);
+	memcpy(eh + 6, ds->p->mac, 6);
+	memcpy(eh + 12,
+	       to->sll_protocol ? &to->sll_protocol :
+				  (const uint16_t *)&ds->s->protocol,
+	       2);
+}
+
+static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
+{
+	const struct sockaddr_ll *to = m->msg_name;
+	struct dp_port *p = ds->p;
+	struct rte_mbuf *mb;
+	bool fault;
+	size_t len = iov_total(m, &fault);
+	int r;
+
+	if (fault) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (frame_check(ds, to, m->msg_namelen, len))
+		return -1;
 	mb = payload_mbuf(p, m, len);
 	if (!mb) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	if (hdr) {
-		uint8_t *eh = (uint8_t *)rte_pktmbuf_prepend(mb, HSK_ETH_HLEN);
-
-		memcpy(eh, to->sll_addr, 6);
-		memcpy(eh + 6, p->mac, 6);
-		memcpy(eh + 12,
-		       to->sll_protocol ? &to->sll_protocol :
-					  (const uint16_t *)&ds->s->protocol,
-		       2);
-	}
+	frame_header(ds, mb, to);
 	pthread_mutex_lock(&p->lock);
 	r = dp_port_xmit(p, mb);
 	pthread_mutex_unlock(&p->lock);
@@ -1251,28 +1308,46 @@ static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
 
 /* ---- zero-copy: mbufs lent ------------------------------------------ */
 
+/* A received datagram (@pkt: UDP) or frame lent as @b. A reassembled
+ * datagram is a chain: its first segment is lent, marked cut, as a
+ * buffer too small would be. */
+static void lend_rx(const struct dp_sock *ds, struct rte_mbuf *m,
+		    const struct hsk_net_udp *pkt, uint64_t ts,
+		    struct hsk_buf *b)
+{
+	uint32_t len, off = entry_data(ds, m, pkt, &len);
+	uint32_t seg = m->data_len > off ? m->data_len - off : 0;
+
+	b->data = rte_pktmbuf_mtod_offset(m, void *, off);
+	b->len = len < seg ? len : seg;
+	b->capacity = b->len;
+	b->orig_len = len;
+	b->flags = b->len < len ? HSK_BUF_TRUNC : 0;
+	b->ts_ns = ts;
+	b->addrlen = entry_addr(ds, m, pkt, &b->addr);
+}
+
 static int dp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 		       unsigned int n)
 {
 	struct dp_sock *ds = s->priv;
-	struct dp_rx *e;
+	struct dp_sink sink = { .b = b, .cookie = cookie, .n = n };
 	unsigned int i;
 
 	pthread_mutex_lock(&ds->p->lock);
-	for (i = 0; i < n && (e = rx_head(ds)); i++) {
-		uint32_t len, off = entry_data(ds, e, &len);
-		uint32_t seg = e->m->data_len > off ? e->m->data_len - off : 0;
+	for (i = 0; i < n && ds->head != ds->tail; i++) {
+		struct dp_rx *e = &ds->rxq[ds->head & (DP_RXQ_SIZE - 1)];
 
-		/* A reassembled datagram is a chain: its first segment is
-		 * lent, marked cut, as a buffer too small would be. */
-		b[i].data = rte_pktmbuf_mtod_offset(e->m, void *, off);
-		b[i].len = len < seg ? len : seg;
-		b[i].capacity = b[i].len;
-		b[i].orig_len = len;
-		b[i].flags = b[i].len < len ? HSK_BUF_TRUNC : 0;
-		b[i].ts_ns = e->ts_ns;
-		b[i].addrlen = entry_addr(ds, e, &b[i].addr);
+		lend_rx(ds, e->m, &e->pkt, e->ts_ns, &b[i]);
 		cookie[i] = (uintptr_t)rx_take(ds);
+	}
+	/* An empty queue: the port's datagrams go straight to the caller,
+	 * as many as it asked for; the rest of a burst is queued. */
+	if (!i) {
+		ds->sink = &sink;
+		dp_port_poll(ds->p, ds, n);
+		ds->sink = NULL;
+		i = sink.got;
 	}
 	pthread_mutex_unlock(&ds->p->lock);
 	hsk_count(&s->stats.rx_fast_path, i);
@@ -1282,9 +1357,15 @@ static int dp_rx_burst(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 static void mbufs_free(struct hsk_sock *s, const uint64_t *cookie,
 		       unsigned int n)
 {
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int i, k;
+
 	(void)s;
-	for (unsigned int i = 0; i < n; i++)
-		rte_pktmbuf_free((struct rte_mbuf *)(uintptr_t)cookie[i]);
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < DP_BURST && i + k < n; k++)
+			m[k] = (struct rte_mbuf *)(uintptr_t)cookie[i + k];
+		rte_pktmbuf_free_bulk(m, k);
+	}
 }
 
 static int dp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
@@ -1338,6 +1419,43 @@ static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 	return r;
 }
 
+/* Lent mbufs as frames, sent as they are in one burst: the caller
+ * wrote each frame (SOCK_DGRAM: its payload) where the buffer lies. The
+ * first that fails its checks ends the burst. */
+static int zc_frames(struct dp_sock *ds, const struct hsk_buf *b,
+		     const uint64_t *cookie, unsigned int n,
+		     const struct sockaddr *dst, socklen_t dstlen)
+{
+	const struct sockaddr_ll *to = (const void *)dst;
+	struct rte_mbuf *m[DP_BURST];
+	unsigned int i;
+	int err = 0;
+	uint16_t k;
+
+	if (n > DP_BURST)
+		n = DP_BURST;
+	for (i = 0; i < n; i++) {
+		if (frame_check(ds, to, dst ? dstlen : 0, b[i].len)) {
+			err = errno;
+			break;
+		}
+		m[i] = (struct rte_mbuf *)(uintptr_t)cookie[i];
+		m[i]->data_off = (uint16_t)((uint8_t *)b[i].data -
+					    (uint8_t *)m[i]->buf_addr);
+		m[i]->data_len = (uint16_t)b[i].len;
+		m[i]->pkt_len = b[i].len;
+		frame_header(ds, m[i], to);
+	}
+	pthread_mutex_lock(&ds->p->lock);
+	k = rte_eth_tx_burst(ds->p->id, 0, m, (uint16_t)i);
+	pthread_mutex_unlock(&ds->p->lock);
+	hsk_count(&ds->s->stats.tx_fast_path, k);
+	if (k)
+		return k;
+	errno = i < n ? err : EAGAIN;
+	return -1;
+}
+
 static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 		       const uint64_t *cookie, unsigned int n,
 		       const struct sockaddr *dst, socklen_t dstlen, int flags)
@@ -1346,21 +1464,11 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 	unsigned int i;
 
 	(void)flags;
+	if (ds->packet)
+		return zc_frames(ds, b, cookie, n, dst, dstlen);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)cookie[i];
-		struct iovec iov = { b[i].data, b[i].len };
-		struct msghdr msg = { .msg_name = (void *)dst,
-				      .msg_namelen = dst ? dstlen : 0,
-				      .msg_iov = &iov,
-				      .msg_iovlen = 1 };
 
-		/* A frame socket's send copies one frame: the rare path. */
-		if (ds->packet) {
-			if (frame_send(ds, &msg) < 0)
-				break;
-			rte_pktmbuf_free(m);
-			continue;
-		}
 		/* The mbuf is the datagram's from here, sent or not. */
 		rte_mbuf_refcnt_update(m, 1);
 		if (zc_udp(ds, m, &b[i], dst, dstlen) < 0) {

@@ -64,6 +64,7 @@ struct dp_port {
 	 * any more, and the drops stay as they were then. */
 	bool closed;
 	uint64_t drops_at_close;
+	bool backlog; /* the last poll left frames in the device */
 	struct dp_port *next;
 };
 
@@ -81,8 +82,12 @@ struct dp_port *dp_port_get(const struct hsk_config *c);
 /* A placeholder kernel socket in the port's shadow namespace. */
 int dp_port_socket(struct dp_port *p, int domain, int type, int protocol);
 
-/* Receives what the port has and sorts it into sockets; port locked. */
-void dp_port_poll(struct dp_port *p);
+/* Receives from the port and sorts it into sockets: everything waiting
+ * (up to a bound) when the last poll emptied the port; else a burst at a
+ * time while @ds has fewer than @want datagrams queued and room for
+ * more, one burst per queue when @ds is NULL. Port locked. */
+void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
+		  unsigned int want);
 
 /* Frames the device lost before the port could sort them (missed for
  * want of room in its ring, or of an mbuf): every socket's. */
@@ -125,6 +130,8 @@ uint32_t dp_reasm_input(struct dp_reasm *r, const uint8_t *f, uint32_t len,
 void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 		       const struct hsk_net_udp *pkt, uint64_t ts);
 void dp_sock_frame_input(struct dp_port *p, struct rte_mbuf *m, uint64_t ts);
+/* Whether @ds has fewer than @want datagrams queued, and room for more. */
+bool dp_sock_wants(const struct dp_sock *ds, unsigned int want);
 /* Counts a malformed or corrupt datagram against its socket; false when
  * no socket claims it. */
 bool dp_sock_count_bad(struct dp_port *p, const struct hsk_net_udp *pkt,

@@ -807,29 +807,42 @@ static void input_one(struct dp_port *p, struct rte_mbuf *m, uint64_t ts,
 	rte_pktmbuf_free(m);
 }
 
-void dp_port_poll(struct dp_port *p)
+void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
+		  unsigned int want)
 {
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
+	bool left = false;
 
 	if (p->closed)
 		return;
-	/* Everything the queues hold, up to a bound: frames waiting in the
-	 * device count against the sockets' buffers as soon as they can,
-	 * as the kernel's would. */
+	/*
+	 * What arrived since the port was last seen empty, a kernel would
+	 * have sorted into the sockets already, dropping what their buffers
+	 * could not hold: all of it is taken, up to a bound. A caller that
+	 * keeps the port busy (the last poll left frames behind) takes a
+	 * burst at a time, only while the socket that asked needs frames:
+	 * the rest would be pulled only to be dropped, and waits in the
+	 * device instead.
+	 */
 	for (uint16_t q = 0; q < p->nrxq; q++) {
-		for (unsigned int got = 0; got < POLL_MAX;) {
-			uint16_t n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
+		unsigned int got = 0;
+		uint16_t n = DP_BURST;
 
+		while (n == DP_BURST && got < POLL_MAX) {
+			if (p->backlog &&
+			    (ds ? !dp_sock_wants(ds, want) : got > 0))
+				break;
+			n = rte_eth_rx_burst(p->id, q, m, DP_BURST);
 			if (n && !ts)
 				ts = dp_now_ns(CLOCK_REALTIME);
 			for (uint16_t i = 0; i < n; i++)
 				input_one(p, m[i], ts, now);
 			got += n;
-			if (n < DP_BURST)
-				break;
 		}
+		left |= n == DP_BURST;
 	}
+	p->backlog = left;
 	hsk_ctrl_tick(p->ctrl, now);
 }
 
