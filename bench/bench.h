@@ -76,6 +76,16 @@ int parse_uint(const char *s, unsigned long lo, unsigned long hi,
 /* Is contender @key among --contenders (or are all wanted)? */
 int wanted(const struct config *cfg, const char *key);
 
+/*
+ * Can a workload run hotsock on @backend in the bench's own process? Not
+ * dpdk: its EAL starts once per process and keeps the port, so hotsock on
+ * dpdk runs only where a workload forks a child for it (receive, echo,
+ * dpdk). note_dpdk_not_here() says so once, on the terminal, for
+ * @workload, when --backend asked for dpdk.
+ */
+int in_process_backend(const char *backend);
+void note_dpdk_not_here(const struct config *cfg, const char *workload);
+
 /* Can af_xdp serve a UDP socket on hsk0? 1 yes, 0 no (*why says why). */
 int probe_af_xdp(struct hsk_topo *t, const struct config *cfg, char *why,
 		 size_t why_len);

@@ -637,6 +637,23 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int in_process_backend(const char *backend)
+{
+	return !backend || strcmp(backend, "dpdk");
+}
+
+void note_dpdk_not_here(const struct config *cfg, const char *workload)
+{
+	for (unsigned int b = 0; b < cfg->n_backends; b++)
+		if (!in_process_backend(cfg->backends[b])) {
+			printf("%s: hotsock on dpdk is not measured here: it "
+			       "runs in the receive, echo\nand dpdk workloads, "
+			       "each rep in a process of its own\n",
+			       workload);
+			return;
+		}
+}
+
 int wanted(const struct config *cfg, const char *key)
 {
 	size_t len = strlen(key);

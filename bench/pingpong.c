@@ -330,6 +330,8 @@ static unsigned int make_pp(const struct config *cfg, struct pp_contender *out)
 
 	for (busy = 0; busy < 2; busy++) {
 		for (b = 0; b < cfg->n_backends; b++) {
+			if (!in_process_backend(cfg->backends[b]))
+				continue;
 			if (wanted(cfg, "hsk_recvfrom"))
 				out[n++] = (struct pp_contender){
 					"hotsock hsk_recvfrom", "hsk_recvfrom",
@@ -374,6 +376,7 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 	       cfg->family == 6 ? TOPO_IP6_LOCAL : TOPO_IP4_LOCAL,
 	       cfg->family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER, cfg->reps,
 	       cfg->duration, BUSY_POLL_US);
+	note_dpdk_not_here(cfg, "pingpong");
 	alarm((unsigned int)(cfg->reps * n * (cfg->duration + 5)) + 30);
 	for (c = 0; c < n; c++)
 		snprintf(backend[c], sizeof(backend[c]), "%s",

@@ -390,11 +390,14 @@ static unsigned int make_tx(const struct config *cfg, struct contender *out)
 {
 	unsigned int n = 0, b, i, nb = cfg->n_backends ? cfg->n_backends : 1;
 
-	for (b = 0; b < nb; b++)
+	for (b = 0; b < nb; b++) {
+		const char *be = cfg->n_backends ? cfg->backends[b] : NULL;
+
+		if (!in_process_backend(be))
+			continue;
 		for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
-			add_contender(cfg, &hsk_tx[i],
-				      cfg->n_backends ? cfg->backends[b] : NULL,
-				      out, &n);
+			add_contender(cfg, &hsk_tx[i], be, out, &n);
+	}
 	for (i = 0; i < ARRAY_SIZE(other_tx); i++) {
 #ifndef HSK_BENCH_XSK
 		if (other_tx[i].how == TX_RAW_XSK)
@@ -532,6 +535,7 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	       cfg->reps, cfg->duration, cfg->batch, t->if_peer,
 	       napi.pid > 0 ? "in a NAPI thread on the counter's CPU" :
 			      "inline, on the sender's CPU");
+	note_dpdk_not_here(cfg, "transmit");
 	alarm((unsigned int)(cfg->reps * n * (cfg->duration + 5)) + 30);
 	for (c = 0; c < n; c++)
 		snprintf(backend[c], sizeof(backend[c]), "?");
