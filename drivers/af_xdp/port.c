@@ -625,11 +625,12 @@ static bool to_packet_sockets(struct xsk_port *p, struct xsk_queue *q,
 	return kept;
 }
 
-static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
-		       struct xdp_sock *self, struct xsk_sink *sink,
-		       const struct timespec *now)
+/* Sorts up to @max frames of @q's RX ring; returns how many it took. */
+static uint32_t pull_queue(struct xsk_port *p, struct xsk_queue *q,
+			   struct xdp_sock *self, struct xsk_sink *sink,
+			   const struct timespec *now, uint32_t max)
 {
-	uint32_t idx, n = xsk_ring_cons__peek(&q->rx, RX_BATCH, &idx);
+	uint32_t idx, n = xsk_ring_cons__peek(&q->rx, max, &idx);
 	struct rx_entry e;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -678,6 +679,36 @@ static void pull_queue(struct xsk_port *p, struct xsk_queue *q,
 	}
 	/* Release: descriptors read before the kernel reuses the slots. */
 	xsk_ring_cons__release(&q->rx, n);
+	return n;
+}
+
+/*
+ * A zero-copy caller's frames go straight into its buffers, so its pull
+ * takes no more than they hold, again while they are not full: what it
+ * would take beyond them would wait in its queue, a copy of the entry and
+ * a second handling later. The frames left behind wait in the RX ring,
+ * whose descriptor hsk_poll() watches. Other sockets' frames met on the
+ * way are sorted as ever; RX_BATCH bounds the work of one call.
+ */
+static void pull_queue_into(struct xsk_port *p, struct xsk_queue *q,
+			    struct xdp_sock *self, struct xsk_sink *sink,
+			    const struct timespec *now)
+{
+	uint32_t room, taken = 0, n;
+
+	if (!sink) {
+		pull_queue(p, q, self, NULL, now, RX_BATCH);
+		return;
+	}
+	while (taken < RX_BATCH && sink->got < sink->n) {
+		room = sink->n - sink->got;
+		n = pull_queue(p, q, self, sink, now,
+			       room < RX_BATCH - taken ? room :
+							 RX_BATCH - taken);
+		if (!n)
+			break;
+		taken += n;
+	}
 }
 
 void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
@@ -689,7 +720,7 @@ void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
 	for (uint32_t i = 0; i < p->nqueues; i++) {
 		struct xsk_queue *q = &p->q[i];
 
-		pull_queue(p, q, self, sink, &now);
+		pull_queue_into(p, q, self, sink, &now);
 		xsk_reap_completions(q);
 		refill(q);
 		if (xsk_ring_prod__needs_wakeup(&q->fq))

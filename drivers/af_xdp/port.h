@@ -105,8 +105,9 @@ struct xsk_sink {
 /*
  * Pulls every queue's RX ring into the sockets' queues, refills the fill
  * rings and reaps completions; port locked. @self is the caller's socket
- * (the others are woken). With a @sink, @self's datagrams fill it first,
- * while @self's queue is empty (so that order holds), then its queue.
+ * (the others are woken). With a @sink (only while @self's queue is
+ * empty, so that order holds), @self's datagrams fill it, and the pull
+ * stops when it is full: the rest waits in the RX rings.
  */
 void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
 		   struct xsk_sink *sink);
