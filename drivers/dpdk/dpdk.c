@@ -276,7 +276,7 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 		to_all = true;
 	} else if (pkt->family == AF_INET && is_broadcast4(p, pkt->dst.v4)) {
 		to_all = true;
-	} else if (memcmp(pkt->dst_mac, p->mac, 6) ||
+	} else if (memcmp(frame, p->mac, 6) ||
 		   addr_eq(pkt->family, &pkt->dst,
 			   &(union hsk_net_addr){ 0 }) ||
 		   !addr_eq(pkt->family, &pkt->dst,

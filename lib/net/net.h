@@ -46,7 +46,6 @@ struct hsk_net_udp {
 	uint16_t payload_len;
 	uint16_t sport, dport; /* network byte order */
 	union hsk_net_addr src, dst;
-	uint8_t src_mac[6], dst_mac[6];
 };
 
 /*

@@ -116,10 +116,9 @@ uint16_t hsk_csum_fold(uint32_t sum)
 	return csum_fold(sum);
 }
 
-static inline uint32_t csum_pseudo(uint8_t family,
-				   const union hsk_net_addr *src,
-				   const union hsk_net_addr *dst,
-				   uint32_t udp_len)
+static inline __attribute__((always_inline)) uint32_t
+csum_pseudo(uint8_t family, const union hsk_net_addr *src,
+	    const union hsk_net_addr *dst, uint32_t udp_len)
 {
 	/*
 	 * Protocol and length as big-endian words (IPv6's 32-bit form;
@@ -264,8 +263,6 @@ enum hsk_net_verdict hsk_net_parse_udp(const void *frame, uint32_t len,
 	out->addressed = false;
 	if (len < HSK_ETH_HLEN)
 		return HSK_NET_MALFORMED;
-	memcpy(out->dst_mac, p, 6);
-	memcpy(out->src_mac, p + 6, 6);
 	type = rd16(p + 12);
 	out->has_vlan = false;
 	out->vlan_tci = 0;

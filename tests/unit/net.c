@@ -402,8 +402,6 @@ static void check_cap_v4_udp(const struct hsk_net_udp *u, const uint8_t *f,
 	cr_expect_eq(ntohs(u->dport), 9001);
 	cr_expect_arr_eq(&u->src.v4, ip4_a, 4);
 	cr_expect_arr_eq(&u->dst.v4, ip4_b, 4);
-	cr_expect_arr_eq(u->src_mac, mac_a, 6);
-	cr_expect_arr_eq(u->dst_mac, mac_b, 6);
 	cr_expect_arr_eq(f + u->payload_off, "hotsock:ipv4:odd!", 17);
 }
 
@@ -420,8 +418,6 @@ static void check_cap_v6_udp(const struct hsk_net_udp *u, const uint8_t *f,
 	cr_expect_eq(ntohs(u->dport), 9002);
 	cr_expect_arr_eq(&u->src.v6, ip6_a, 16);
 	cr_expect_arr_eq(&u->dst.v6, ip6_b, 16);
-	cr_expect_arr_eq(u->src_mac, mac_a, 6);
-	cr_expect_arr_eq(u->dst_mac, mac_b, 6);
 	cr_expect_arr_eq(f + u->payload_off, "hotsock:ipv6:even!!", 19);
 }
 
@@ -1190,8 +1186,6 @@ static void round_trip(uint8_t family, uint16_t tci)
 		cr_expect_eq(u.dport, f.dport);
 		cr_expect_arr_eq(&u.src, &f.src, family == AF_INET ? 4 : 16);
 		cr_expect_arr_eq(&u.dst, &f.dst, family == AF_INET ? 4 : 16);
-		cr_expect_arr_eq(u.src_mac, mac_a, 6);
-		cr_expect_arr_eq(u.dst_mac, mac_b, 6);
 	}
 }
 
