@@ -20,7 +20,6 @@
 #define KIND_MASK 0xffu
 #define GEN_SHIFT 8
 #define GEN_MASK 0xffffffu
-#define KIND_MARK 0x80u /* set while a release checks for duplicates */
 
 int hsk_loans_init(struct hsk_loans *l, uint32_t cap)
 {
@@ -86,12 +85,12 @@ static void unlend(struct hsk_sock *s, struct hsk_loan *e)
 }
 
 /*
- * Checks every buffer before any is used: all must be live loans of
- * @kind, none twice. Marking each entry found makes a duplicate fail the
- * lookup. Returns 0, or -1 with EINVAL and no mark left behind.
+ * Closes the loans of @bufs while each is a live loan of @kind (0: any):
+ * a buffer named twice fails its second lookup. The entries stay off the
+ * free list. Returns how many were closed.
  */
-static int check_loans(struct hsk_sock *s, const struct hsk_buf *bufs,
-		       unsigned int n, unsigned int kind)
+static unsigned int close_loans(struct hsk_sock *s, const struct hsk_buf *bufs,
+				unsigned int n, unsigned int kind)
 {
 	unsigned int i;
 	struct hsk_loan *e;
@@ -100,10 +99,32 @@ static int check_loans(struct hsk_sock *s, const struct hsk_buf *bufs,
 		e = loan_of(s, &bufs[i], kind);
 		if (!e)
 			break;
-		e->kind |= KIND_MARK;
+		e->kind = 0;
 	}
-	for (unsigned int j = 0; j < i; j++)
-		s->loans.tab[bufs[j].priv[2]].kind &= ~KIND_MARK;
+	return i;
+}
+
+static void reopen_loans(struct hsk_sock *s, const struct hsk_buf *bufs,
+			 unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		s->loans.tab[bufs[i].priv[2]].kind = bufs[i].priv[1] & KIND_MASK;
+}
+
+/*
+ * Checks every buffer before any is used: all must be live loans of
+ * @kind, none twice. With @keep the loans go on (a check before a send);
+ * without, they are closed, and the caller puts their entries back on the
+ * free list. Returns 0, or -1 with EINVAL and the books unchanged.
+ */
+static int check_loans(struct hsk_sock *s, const struct hsk_buf *bufs,
+		       unsigned int n, unsigned int kind, bool keep)
+{
+	unsigned int i = close_loans(s, bufs, n, kind);
+
+	if (i == n && !keep)
+		return 0;
+	reopen_loans(s, bufs, i);
 	if (i < n) {
 		errno = EINVAL;
 		return -1;
@@ -223,17 +244,17 @@ HSK_EXPORT int hsk_buf_release(int fd, struct hsk_buf *bufs, unsigned int n)
 		return -1;
 	if (zc_lock(s) < 0)
 		return -1;
-	if (check_loans(s, bufs, n, 0)) {
+	if (check_loans(s, bufs, n, 0, false)) {
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
 	/* Hand back runs of one kind, a burst at a time. */
 	for (i = 0; i < n; i += k) {
-		kind = s->loans.tab[bufs[i].priv[2]].kind;
+		kind = bufs[i].priv[1] & KIND_MASK;
 		for (k = 0; i + k < n && k < ZC_BURST; k++) {
-			e = &s->loans.tab[bufs[i + k].priv[2]];
-			if (e->kind != kind)
+			if ((bufs[i + k].priv[1] & KIND_MASK) != kind)
 				break;
+			e = &s->loans.tab[bufs[i + k].priv[2]];
 			cookie[k] = e->cookie;
 			unlend(s, e);
 		}
@@ -321,7 +342,7 @@ HSK_EXPORT int hsk_send_zc(int fd, struct hsk_buf *bufs, unsigned int n,
 		return 0;
 	if (zc_lock(s) < 0)
 		return -1;
-	r = check_loans(s, bufs, n, HSK_BUF_TX);
+	r = check_loans(s, bufs, n, HSK_BUF_TX, true);
 	for (unsigned int i = 0; !r && i < n; i++)
 		if (bufs[i].len > bufs[i].capacity) {
 			errno = EINVAL;
