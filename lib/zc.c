@@ -108,7 +108,8 @@ static void reopen_loans(struct hsk_sock *s, const struct hsk_buf *bufs,
 			 unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		s->loans.tab[bufs[i].priv[2]].kind = bufs[i].priv[1] & KIND_MASK;
+		s->loans.tab[bufs[i].priv[2]].kind = bufs[i].priv[1] &
+						     KIND_MASK;
 }
 
 /*

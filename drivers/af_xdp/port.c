@@ -562,8 +562,7 @@ uint64_t xsk_port_ring_drops(struct xsk_port *p)
 		struct xdp_statistics st;
 		socklen_t len = sizeof(st);
 
-		if (!getsockopt(p->q[i].fd, SOL_XDP, XDP_STATISTICS, &st,
-				&len))
+		if (!getsockopt(p->q[i].fd, SOL_XDP, XDP_STATISTICS, &st, &len))
 			total += st.rx_dropped + st.rx_ring_full;
 	}
 	return total;

@@ -146,9 +146,10 @@ uint32_t hsk_csum_pseudo(uint8_t family, const union hsk_net_addr *src,
 #define PARSE_INLINE static inline __attribute__((always_inline))
 
 /* Checks the UDP header at @udp, inside an IP payload of @room bytes. */
-PARSE_INLINE enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t room,
-					  unsigned int csum,
-					  struct hsk_net_udp *out)
+PARSE_INLINE enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp,
+						uint32_t room,
+						unsigned int csum,
+						struct hsk_net_udp *out)
 {
 	uint16_t ulen, check, partial;
 	uint32_t sum, pseudo;
@@ -180,8 +181,8 @@ PARSE_INLINE enum hsk_net_verdict parse_udp_hdr(const uint8_t *udp, uint32_t roo
  * Reads who a datagram is from and to before checking it, so that a
  * malformed or corrupt one can still be counted against its socket.
  */
-PARSE_INLINE void identify(struct hsk_net_udp *out, int family, const uint8_t *ip,
-		     uint32_t l4_off, uint32_t room)
+PARSE_INLINE void identify(struct hsk_net_udp *out, int family,
+			   const uint8_t *ip, uint32_t l4_off, uint32_t room)
 {
 	/* Fixed sizes per family: inline moves, not a memcpy call. */
 	out->family = (uint8_t)family;
@@ -200,8 +201,8 @@ PARSE_INLINE void identify(struct hsk_net_udp *out, int family, const uint8_t *i
 }
 
 PARSE_INLINE enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
-				      unsigned int csum,
-				      struct hsk_net_udp *out)
+					    unsigned int csum,
+					    struct hsk_net_udp *out)
 {
 	uint32_t ihl, tot;
 	uint16_t frag;
@@ -231,8 +232,8 @@ PARSE_INLINE enum hsk_net_verdict parse_ip4(const uint8_t *ip, uint32_t room,
 }
 
 PARSE_INLINE enum hsk_net_verdict parse_ip6(const uint8_t *ip, uint32_t room,
-				      unsigned int csum,
-				      struct hsk_net_udp *out)
+					    unsigned int csum,
+					    struct hsk_net_udp *out)
 {
 	uint32_t plen;
 
