@@ -423,10 +423,7 @@ static void count_rx(struct hsk_sock *s, const struct msghdr *m, ssize_t r,
 {
 	if (r < 0 || (flags & MSG_PEEK))
 		return;
-	hsk_count(&s->stats.rx_packets, 1);
-	hsk_count(&s->stats.rx_bytes, (uint64_t)r);
-	if (m->msg_flags & MSG_TRUNC)
-		hsk_count(&s->stats.rx_truncated, 1);
+	hsk_count_rx(&s->stats, 1, (uint64_t)r, !!(m->msg_flags & MSG_TRUNC));
 }
 
 static ssize_t try_recvmsg(struct hsk_sock *s, void *arg, int flags)
@@ -577,12 +574,13 @@ HSK_EXPORT int hsk_recvmmsg(int fd, struct mmsghdr *v, unsigned int n,
 	r = (int)hsk_run_op(s, POLLIN, flags, !s->be->ctl->recvmmsg,
 			    try_recvmmsg, &a);
 	if (r > 0 && !(flags & MSG_PEEK)) {
-		hsk_count(&s->stats.rx_packets, (uint64_t)r);
+		uint64_t bytes = 0, truncated = 0;
+
 		for (int i = 0; i < r; i++) {
-			hsk_count(&s->stats.rx_bytes, v[i].msg_len);
-			if (v[i].msg_hdr.msg_flags & MSG_TRUNC)
-				hsk_count(&s->stats.rx_truncated, 1);
+			bytes += v[i].msg_len;
+			truncated += !!(v[i].msg_hdr.msg_flags & MSG_TRUNC);
 		}
+		hsk_count_rx(&s->stats, (uint64_t)r, bytes, truncated);
 	}
 	return r;
 }
@@ -591,10 +589,9 @@ HSK_EXPORT int hsk_recvmmsg(int fd, struct mmsghdr *v, unsigned int n,
 
 static void count_tx(struct hsk_sock *s, ssize_t r)
 {
-	if (r >= 0) {
-		hsk_count(&s->stats.tx_packets, 1);
-		hsk_count(&s->stats.tx_bytes, (uint64_t)r);
-	} else if (errno != EAGAIN && errno != ETIMEDOUT) {
+	if (r >= 0)
+		hsk_count_tx(&s->stats, 1, (uint64_t)r);
+	else if (errno != EAGAIN && errno != ETIMEDOUT) {
 		hsk_count(&s->stats.tx_errors, 1);
 	}
 }
@@ -682,6 +679,7 @@ HSK_EXPORT int hsk_sendmmsg(int fd, struct mmsghdr *v, unsigned int n,
 {
 	struct hsk_sock *s = hsk_sock_get(fd);
 	struct mmsg_args a = { v, n, NULL };
+	uint64_t bytes = 0;
 	int r;
 
 	if (!s)
@@ -693,7 +691,8 @@ HSK_EXPORT int hsk_sendmmsg(int fd, struct mmsghdr *v, unsigned int n,
 		return r;
 	}
 	for (int i = 0; i < r; i++)
-		count_tx(s, v[i].msg_len);
+		bytes += v[i].msg_len;
+	hsk_count_tx(&s->stats, (uint64_t)r, bytes);
 	return r;
 }
 

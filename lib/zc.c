@@ -212,6 +212,7 @@ HSK_EXPORT int hsk_recv_zc(int fd, struct hsk_buf *bufs, unsigned int n,
 {
 	struct hsk_sock *s = zc_sock(fd, bufs, n);
 	struct zc_args a = { .bufs = bufs, .n = n };
+	uint64_t bytes = 0, truncated = 0;
 	int r;
 
 	if (!s)
@@ -225,12 +226,11 @@ HSK_EXPORT int hsk_recv_zc(int fd, struct hsk_buf *bufs, unsigned int n,
 	r = (int)hsk_run_op(s, POLLIN, flags, false, try_rx, &a);
 	if (r <= 0)
 		return r;
-	hsk_count(&s->stats.rx_packets, (uint64_t)r);
 	for (int i = 0; i < r; i++) {
-		hsk_count(&s->stats.rx_bytes, bufs[i].len);
-		if (bufs[i].flags & HSK_BUF_TRUNC)
-			hsk_count(&s->stats.rx_truncated, 1);
+		bytes += bufs[i].len;
+		truncated += !!(bufs[i].flags & HSK_BUF_TRUNC);
 	}
+	hsk_count_rx(&s->stats, (uint64_t)r, bytes, truncated);
 	return r;
 }
 
@@ -331,6 +331,7 @@ HSK_EXPORT int hsk_send_zc(int fd, struct hsk_buf *bufs, unsigned int n,
 	struct hsk_sock *s = zc_sock(fd, bufs, n);
 	struct zc_args a = { .dst = dst, .dstlen = dstlen };
 	unsigned int sent = 0;
+	uint64_t bytes;
 	int r;
 
 	if (!s)
@@ -360,10 +361,10 @@ HSK_EXPORT int hsk_send_zc(int fd, struct hsk_buf *bufs, unsigned int n,
 				    try_tx, &a);
 		if (r <= 0)
 			break;
-		for (int i = 0; i < r; i++) {
-			hsk_count(&s->stats.tx_packets, 1);
-			hsk_count(&s->stats.tx_bytes, a.bufs[i].len);
-		}
+		bytes = 0;
+		for (int i = 0; i < r; i++)
+			bytes += a.bufs[i].len;
+		hsk_count_tx(&s->stats, (uint64_t)r, bytes);
 		sent += (unsigned int)r;
 	}
 	if (!sent) {
