@@ -164,23 +164,34 @@ void progress_done(void);
 void json_str(FILE *f, const char *s);
 
 /*
- * A bar chart of @n rows (label, median, min, max) as a PNG, through
- * gnuplot. Return: 0, or -1 (gnuplot missing or failed: *why says).
+ * Plots, as PNGs through gnuplot, into --plot's directory (@file: the
+ * PNG's name there). A plot that cannot be made (no rows, gnuplot missing
+ * or failed) leaves the run alone: stderr says so.
+ *
+ * A row's label: "[loop ]name[ (backend)]".
  */
-struct plot_row {
-	const char *label;
-	double med, min, max;
+struct plot_label {
+	const char *loop; /* "send:", "recv:", or NULL */
+	const char *name;
+	const char *backend; /* or NULL */
 };
 
-int plot_bars(const char *png, const char *title, const char *ylabel,
-	      const struct plot_row *rows, unsigned int n, int log_y, char *why,
-	      size_t why_len);
+/* A bar chart of @n rows: each bar a median, with its min and max. */
+struct plot_row {
+	struct plot_label label;
+	struct spread v;
+};
 
-/* Grouped bars: @n rows, each with @k values (e.g. latency percentiles). */
-int plot_groups(const char *png, const char *title, const char *ylabel,
-		const char *const *labels, unsigned int n,
-		const char *const *series, unsigned int k, const double *v,
-		int log_y, char *why, size_t why_len);
+void plot_bars(const struct config *cfg, const char *file, const char *title,
+	       const char *ylabel, const struct plot_row *rows, unsigned int n,
+	       int log_y);
+
+/* Grouped bars: @n rows, each with @k values in @v (e.g. latency
+ * percentiles), one of each of the @series. */
+void plot_groups(const struct config *cfg, const char *file, const char *title,
+		 const char *ylabel, const struct plot_label *labels,
+		 unsigned int n, const char *const *series, unsigned int k,
+		 const double *v, int log_y);
 
 #ifndef container_of /* DPDK's rte_common.h has its own */
 #define container_of(p, type, member) \

@@ -779,7 +779,6 @@ static void write_json(FILE *f, const struct config *cfg, struct dk_run **res,
 static void plot(const struct config *cfg, struct dk_run **res, const int *ran)
 {
 	struct plot_row rows[N_DK];
-	char labels[N_DK][64], png[512], why[160];
 	unsigned int i, n = 0;
 
 	for (i = 0; i < N_DK; i++) {
@@ -789,23 +788,18 @@ static void plot(const struct config *cfg, struct dk_run **res, const int *ran)
 		if (!ran[i])
 			continue;
 		summarize(res[i], cfg->reps, &s);
-		if (!s.ok)
-			continue;
-		snprintf(labels[n], sizeof(labels[n]), "%s %s (%s)",
-			 c->tx ? "send:" : "recv:", c->name,
-			 vdev_names[c->vdev]);
-		rows[n] = (struct plot_row){ labels[n], s.pps.med, s.pps.min,
-					     s.pps.max };
-		n++;
+		if (s.ok)
+			rows[n++] = (struct plot_row){
+				{ c->tx ? "send:" : "recv:", c->name,
+				  vdev_names[c->vdev] },
+				s.pps
+			};
 	}
-	snprintf(png, sizeof(png), "%s/dpdk-pps.png", cfg->plot_dir);
 	/* Raw on net_ring is ten times anything else: a log scale. */
-	if (plot_bars(png,
-		      "dpdk: hotsock and raw rte_eth on the same vdev (median, "
-		      "min-max)",
-		      "frames per second (log scale)", rows, n, 1, why,
-		      sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_bars(cfg, "dpdk-pps.png",
+		  "dpdk: hotsock and raw rte_eth on the same vdev (median, "
+		  "min-max)",
+		  "frames per second (log scale)", rows, n, 1);
 }
 
 int workload_dpdk(struct config *cfg, FILE *json)

@@ -743,25 +743,20 @@ static void echo_plot(const struct config *cfg, const struct echo_contender *cs,
 		      struct echo_run *const *runs)
 {
 	struct plot_row rows[ECHO_MAX];
-	char labels[ECHO_MAX][48], png[512], why[160];
 	unsigned int c, nr = 0;
 
 	for (c = 0; c < n; c++) {
 		struct echo_summary s;
 
 		echo_summarize(runs[c], cfg->reps, &s);
-		if (!s.ok)
-			continue;
-		snprintf(labels[nr], sizeof(labels[nr]), "%s (%s)", cs[c].name,
-			 backend[c]);
-		rows[nr] = (struct plot_row){ labels[nr], s.pps.med, s.pps.min,
-					      s.pps.max };
-		nr++;
+		if (s.ok)
+			rows[nr++] = (struct plot_row){
+				{ NULL, cs[c].name, backend[c] }, s.pps
+			};
 	}
-	snprintf(png, sizeof(png), "%s/echo-pps.png", cfg->plot_dir);
-	if (plot_bars(png, "UDP echo rate (median, min-max over the reps)",
-		      "echoes per second", rows, nr, 0, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_bars(cfg, "echo-pps.png",
+		  "UDP echo rate (median, min-max over the reps)",
+		  "echoes per second", rows, nr, 0);
 }
 
 int workload_echo(struct hsk_topo *t, struct config *cfg, FILE *json)

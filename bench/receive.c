@@ -1342,24 +1342,21 @@ void rx_close(struct receiver *r)
 static void plot_receive(const struct config *cfg, const struct result *res)
 {
 	struct plot_row rows[MAX_CONTENDERS];
-	char labels[MAX_CONTENDERS][48], png[512], why[160];
 	unsigned int c, n = 0;
 
 	for (c = 0; c < n_contenders; c++) {
 		struct summary s;
 
 		summarize(&res[c], cfg->reps, &s);
-		if (!s.ok)
-			continue;
-		snprintf(labels[n], sizeof(labels[n]), "%s (%s)",
-			 contenders[c].name, res[c].backend);
-		rows[n] = (struct plot_row){ labels[n], s.med, s.min, s.max };
-		n++;
+		if (s.ok)
+			rows[n++] = (struct plot_row){
+				{ NULL, contenders[c].name, res[c].backend },
+				{ s.med, s.min, s.max }
+			};
 	}
-	snprintf(png, sizeof(png), "%s/receive-pps.png", cfg->plot_dir);
-	if (plot_bars(png, "UDP receive rate (median, min-max over the reps)",
-		      "datagrams per second", rows, n, 0, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_bars(cfg, "receive-pps.png",
+		  "UDP receive rate (median, min-max over the reps)",
+		  "datagrams per second", rows, n, 0);
 }
 
 int workload_receive(struct hsk_topo *t, struct config *cfg, FILE *json)

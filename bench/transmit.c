@@ -498,7 +498,6 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	struct napi_setup napi = { -1, 0, 1 };
 	unsigned int n = make_tx(cfg, cs), c, rep;
 	struct plot_row rows[TX_MAX];
-	char labels[TX_MAX][48];
 	struct tx_run *runs;
 	struct counter k;
 	pthread_t th;
@@ -654,10 +653,9 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 			}
 			fprintf(json, "]}");
 		}
-		snprintf(labels[nr], sizeof(labels[nr]), "%s (%s)", cs[c].name,
-			 backend[c]);
-		rows[nr] = (struct plot_row){ labels[nr], p.med, p.min, p.max };
-		nr++;
+		rows[nr++] =
+			(struct plot_row){ { NULL, cs[c].name, backend[c] },
+					   p };
 	}
 	if (json)
 		fprintf(json, "\n  ]}");
@@ -667,19 +665,11 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	       "(ENOBUFS, EAGAIN); bottleneck: sender when cnt/sent >= "
 	       "%.0f%%\n(%.0f s)\n",
 	       100 * DELIVERED_BOUND, now() - t_start);
-	if (cfg->plot_dir) {
-		char png[512];
-
-		snprintf(png, sizeof(png), "%s/transmit-pps.png",
-			 cfg->plot_dir);
-		if (plot_bars(png,
-			      "UDP transmit rate counted at the peer (median, "
-			      "min-max over the reps)",
-			      "datagrams per second", rows, nr, 0, why,
-			      sizeof(why)) < 0)
-			fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png,
-				why);
-	}
+	if (cfg->plot_dir)
+		plot_bars(cfg, "transmit-pps.png",
+			  "UDP transmit rate counted at the peer (median, "
+			  "min-max over the reps)",
+			  "datagrams per second", rows, nr, 0);
 	free(runs);
 	return status;
 }
