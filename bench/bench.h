@@ -164,6 +164,16 @@ void progress_done(void);
 void json_str(FILE *f, const char *s);
 
 /*
+ * A run's object in a runs array: json_run_open() writes `{"ok": true`
+ * (or false), after ", " unless it is the array's @first; then the
+ * workload writes its figures, each as `, "key": value`, and the closing
+ * brace. A run (or any object) that failed ends with json_error(): `,
+ * "error": "..."}`.
+ */
+void json_run_open(FILE *f, int first, int ok);
+void json_error(FILE *f, const char *err);
+
+/*
  * Plots, as PNGs through gnuplot, into --plot's directory (@file: the
  * PNG's name there). A plot that cannot be made (no rows, gnuplot missing
  * or failed) leaves the run alone: stderr says so.

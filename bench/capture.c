@@ -375,11 +375,8 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 							run->drop_kernel,
 							run->drop_hsk,
 							run->bytes);
-					else {
-						fprintf(json, ", \"error\": ");
-						json_str(json, run->err);
-						fprintf(json, "}");
-					}
+					else
+						json_error(json, run->err);
 				}
 				if (!run->ok) {
 					printf("%-10s %-16s %-7s FAILED: %s\n",

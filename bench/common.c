@@ -621,6 +621,18 @@ void progress_done(void)
 	fflush(stderr);
 }
 
+void json_run_open(FILE *f, int first, int ok)
+{
+	fprintf(f, "%s{\"ok\": %s", first ? "" : ", ", ok ? "true" : "false");
+}
+
+void json_error(FILE *f, const char *err)
+{
+	fprintf(f, ", \"error\": ");
+	json_str(f, err);
+	fputc('}', f);
+}
+
 void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);

@@ -747,29 +747,26 @@ static void write_json(FILE *f, const struct config *cfg, struct dk_run **res,
 		for (k = 0; k < cfg->reps; k++) {
 			const struct dk_run *r = &res[i][k];
 
-			fprintf(f, "%s{\"ok\": %s, ", k ? ", " : "",
-				r->ok ? "true" : "false");
-			if (r->ok && c->vdev == DK_RING)
+			json_run_open(f, !k, r->ok);
+			if (!r->ok) {
+				json_error(f, r->err);
+				continue;
+			}
+			if (c->vdev == DK_RING)
 				fprintf(f,
-					"\"filled\": %llu, "
-					"\"fill_seconds\": %.6f, ",
+					", \"filled\": %llu, "
+					"\"fill_seconds\": %.6f",
 					(unsigned long long)r->filled,
 					r->fill_secs);
-			if (r->ok)
-				fprintf(f,
-					"\"packets\": %llu, "
-					"\"port_packets\": %llu, "
-					"\"dropped\": %llu, \"rounds\": %llu, "
-					"\"seconds\": %.6f}",
-					(unsigned long long)r->moved,
-					(unsigned long long)r->counted,
-					(unsigned long long)r->dropped,
-					(unsigned long long)r->rounds, r->secs);
-			else {
-				fprintf(f, "\"error\": ");
-				json_str(f, r->err);
-				fprintf(f, "}");
-			}
+			fprintf(f,
+				", \"packets\": %llu, "
+				"\"port_packets\": %llu, "
+				"\"dropped\": %llu, \"rounds\": %llu, "
+				"\"seconds\": %.6f}",
+				(unsigned long long)r->moved,
+				(unsigned long long)r->counted,
+				(unsigned long long)r->dropped,
+				(unsigned long long)r->rounds, r->secs);
 		}
 		fprintf(f, "]}");
 	}

@@ -710,28 +710,27 @@ static void echo_json(FILE *f, const struct config *cfg,
 		for (i = 0; i < cfg->reps; i++) {
 			const struct echo_run *r = &runs[c][i];
 
-			fprintf(f, "%s{\"ok\": %s, ", i ? ", " : "",
-				r->ok ? "true" : "false");
-			if (r->ok)
-				fprintf(f,
-					"\"sent\": %llu, \"echoed\": %llu, "
-					"\"peer_rx_drops\": %llu, "
-					"\"peer_kicks\": %llu, "
-					"\"peer_held_back\": %llu, "
-					"\"echo_rx\": %llu, \"echo_tx\": %llu, "
-					"\"echo_refused\": %llu, "
-					"\"seconds\": %.6f}",
-					(unsigned long long)r->sent,
-					(unsigned long long)r->echoed,
-					(unsigned long long)r->peer_drops,
-					(unsigned long long)r->kicks,
-					(unsigned long long)r->stalls,
-					(unsigned long long)r->rx,
-					(unsigned long long)r->tx,
-					(unsigned long long)r->refused,
-					r->secs);
-			else
-				fprintf(f, "\"error\": \"%s\"}", r->err);
+			json_run_open(f, !i, r->ok);
+			if (!r->ok) {
+				json_error(f, r->err);
+				continue;
+			}
+			fprintf(f,
+				", \"sent\": %llu, \"echoed\": %llu, "
+				"\"peer_rx_drops\": %llu, "
+				"\"peer_kicks\": %llu, "
+				"\"peer_held_back\": %llu, "
+				"\"echo_rx\": %llu, \"echo_tx\": %llu, "
+				"\"echo_refused\": %llu, "
+				"\"seconds\": %.6f}",
+				(unsigned long long)r->sent,
+				(unsigned long long)r->echoed,
+				(unsigned long long)r->peer_drops,
+				(unsigned long long)r->kicks,
+				(unsigned long long)r->stalls,
+				(unsigned long long)r->rx,
+				(unsigned long long)r->tx,
+				(unsigned long long)r->refused, r->secs);
 		}
 		fprintf(f, "]}%s\n", c + 1 < n ? "," : "");
 	}

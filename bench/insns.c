@@ -705,11 +705,8 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 					"\"instructions_per_datagram\": %.1f}",
 					res[i].ir, res[i].packets,
 					res[i].per_pkt);
-			else {
-				fprintf(json, ", \"error\": ");
-				json_str(json, res[i].err);
-				fprintf(json, "}");
-			}
+			else
+				json_error(json, res[i].err);
 		}
 		if (!res[i].ok) {
 			printf("%-8s %-20s %-9s FAILED: %s\n",

@@ -452,12 +452,10 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 				       cs[c].name, backend[c],
 				       cs[c].busy ? "on" : "off",
 				       runs[c * cfg->reps + rep].err);
-				if (json) {
-					fprintf(json, ", \"error\": ");
-					json_str(json,
-						 runs[c * cfg->reps + rep].err);
-					fprintf(json, "}");
-				}
+				if (json)
+					json_error(
+						json,
+						runs[c * cfg->reps + rep].err);
 				continue;
 			}
 			for (i = 0; i < N_PCT; i++)

@@ -999,34 +999,34 @@ static void write_json(FILE *f, const struct config *cfg,
 		for (i = 0; i < cfg->reps; i++) {
 			const struct run *r = &res[c].runs[i];
 
-			fprintf(f, "%s{\"ok\": %s, ", i ? ", " : "",
-				r->ok ? "true" : "false");
-			if (r->ok && r->have_drops)
-				fprintf(f, "\"rx_drops\": %llu, ",
+			json_run_open(f, !i, r->ok);
+			if (!r->ok) {
+				json_error(f, r->err);
+				continue;
+			}
+			if (r->have_drops)
+				fprintf(f, ", \"rx_drops\": %llu",
 					(unsigned long long)r->drops);
-			if (r->ok && r->kicks)
+			if (r->kicks)
 				fprintf(f,
-					"\"source_kicks\": %llu, "
-					"\"source_held_back\": %llu, ",
+					", \"source_kicks\": %llu, "
+					"\"source_held_back\": %llu",
 					(unsigned long long)r->kicks,
 					(unsigned long long)r->stalls);
-			if (r->ok && contenders[c].hotsock)
+			if (contenders[c].hotsock)
 				fprintf(f,
-					"\"rx_fast_path\": %llu, "
-					"\"rx_kernel_path\": %llu, ",
+					", \"rx_fast_path\": %llu, "
+					"\"rx_kernel_path\": %llu",
 					(unsigned long long)r->fast,
 					(unsigned long long)r->slow);
-			if (r->ok)
-				fprintf(f,
-					"\"rx_packets\": %llu, "
-					"\"tx_packets\": %llu, "
-					"\"seconds\": %.6f, \"rx_pps\": %.0f, "
-					"\"tx_pps\": %.0f}",
-					(unsigned long long)r->rx,
-					(unsigned long long)r->tx, r->secs,
-					r->rx_pps, r->tx_pps);
-			else /* err holds strerror text: no quotes */
-				fprintf(f, "\"error\": \"%s\"}", r->err);
+			fprintf(f,
+				", \"rx_packets\": %llu, "
+				"\"tx_packets\": %llu, "
+				"\"seconds\": %.6f, \"rx_pps\": %.0f, "
+				"\"tx_pps\": %.0f}",
+				(unsigned long long)r->rx,
+				(unsigned long long)r->tx, r->secs, r->rx_pps,
+				r->tx_pps);
 		}
 		fprintf(f, "]}%s\n", c + 1 < n_contenders ? "," : "");
 	}

@@ -504,12 +504,9 @@ static void sp_json(FILE *f, struct sp_ctx *x, struct sp_run *const *runs)
 		for (i = 0; i < reps; i++) {
 			const struct sp_run *r = &runs[c][i];
 
-			fprintf(f, "%s{\"ok\": %s", i ? ", " : "",
-				r->ok ? "true" : "false");
+			json_run_open(f, !i, r->ok);
 			if (!r->ok) {
-				fprintf(f, ", \"error\": ");
-				json_str(f, r->err);
-				fprintf(f, "}");
+				json_error(f, r->err);
 				continue;
 			}
 			for (k = 0; k < SP_N_PCT; k++)

@@ -605,11 +605,8 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 					break;
 			printf("%-20s %-7s FAILED: %s\n", cs[c].name,
 			       backend[c], runs[c * cfg->reps + rep].err);
-			if (json) {
-				fprintf(json, ", \"error\": ");
-				json_str(json, runs[c * cfg->reps + rep].err);
-				fprintf(json, "}");
-			}
+			if (json)
+				json_error(json, runs[c * cfg->reps + rep].err);
 			continue;
 		}
 		p = spread_of(pps, kk);
