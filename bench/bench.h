@@ -8,6 +8,7 @@
 #ifndef HSK_BENCH_H
 #define HSK_BENCH_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,14 @@ void on_signal(int sig);
 double now(void);
 void pin_self(int cpu);
 void choose_cpus(int pin, int *rx_cpu, int *tx_cpu);
+
+/*
+ * A thread of the bench (a traffic source, a counter, a peer): @fn(@arg),
+ * with every signal blocked, so that the signals stay the main thread's.
+ * Return: 0, or pthread_create()'s error number (EAGAIN, ...).
+ */
+int start_thread(pthread_t *th, void *(*fn)(void *), void *arg);
+
 int parse_double(const char *s, double lo, double hi, double *out);
 int parse_uint(const char *s, unsigned long lo, unsigned long hi,
 	       unsigned long *out);

@@ -66,6 +66,18 @@ double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 void pin_self(int cpu)
 {
 	cpu_set_t set;

@@ -154,7 +154,6 @@ static int start_peer(struct peer *p, struct hsk_topo *t,
 		      const struct config *cfg, int port, pthread_t *th)
 {
 	double deadline = now() + PEER_START_TIMEOUT;
-	sigset_t all, old;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -170,11 +169,7 @@ static int start_peer(struct peer *p, struct hsk_topo *t,
 	atomic_init(&p->drops, 0);
 	atomic_init(&p->kicks, 0);
 	atomic_init(&p->stalls, 0);
-	/* The peer ignores signals: they are the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(th, NULL, peer_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = start_thread(th, peer_main, p);
 	if (err) {
 		errno = err;
 		return -1;

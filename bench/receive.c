@@ -591,7 +591,6 @@ static int start_sender(struct sender *s, enum source_kind kind,
 			const char **what)
 {
 	void *(*fn)(void *) = kernel_sender_main;
-	sigset_t all, old;
 	double deadline;
 	int err;
 
@@ -624,11 +623,7 @@ static int start_sender(struct sender *s, enum source_kind kind,
 		return -1;
 #endif
 	}
-	/* The sender ignores signals: they are the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(th, NULL, fn, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = start_thread(th, fn, s);
 	if (err) {
 		*what = "pthread_create";
 		errno = err;

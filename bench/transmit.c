@@ -463,7 +463,6 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 			 uint32_t frame_len, pthread_t *th)
 {
 	double deadline = now() + COUNTER_START_TIMEOUT;
-	sigset_t all, old;
 	int err;
 
 	memset(k, 0, sizeof(*k));
@@ -473,10 +472,7 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 	atomic_init(&k->ready, 0);
 	atomic_init(&k->stop, 0);
 	atomic_init(&k->count, 0);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(th, NULL, counter_main, k);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = start_thread(th, counter_main, k);
 	if (err) {
 		errno = err;
 		return -1;
