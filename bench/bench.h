@@ -8,6 +8,7 @@
 #ifndef HSK_BENCH_H
 #define HSK_BENCH_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,14 @@ void on_signal(int sig);
 double now(void);
 void pin_self(int cpu);
 void choose_cpus(int pin, int *rx_cpu, int *tx_cpu);
+
+/*
+ * A thread of the bench (a traffic source, a counter, a peer): @fn(@arg),
+ * with every signal blocked, so that the signals stay the main thread's.
+ * Return: 0, or pthread_create()'s error number (EAGAIN, ...).
+ */
+int start_thread(pthread_t *th, void *(*fn)(void *), void *arg);
+
 int parse_double(const char *s, double lo, double hi, double *out);
 int parse_uint(const char *s, unsigned long lo, unsigned long hi,
 	       unsigned long *out);
@@ -164,23 +173,44 @@ void progress_done(void);
 void json_str(FILE *f, const char *s);
 
 /*
- * A bar chart of @n rows (label, median, min, max) as a PNG, through
- * gnuplot. Return: 0, or -1 (gnuplot missing or failed: *why says).
+ * A run's object in a runs array: json_run_open() writes `{"ok": true`
+ * (or false), after ", " unless it is the array's @first; then the
+ * workload writes its figures, each as `, "key": value`, and the closing
+ * brace. A run (or any object) that failed ends with json_error(): `,
+ * "error": "..."}`.
  */
-struct plot_row {
-	const char *label;
-	double med, min, max;
+void json_run_open(FILE *f, int first, int ok);
+void json_error(FILE *f, const char *err);
+
+/*
+ * Plots, as PNGs through gnuplot, into --plot's directory (@file: the
+ * PNG's name there). A plot that cannot be made (no rows, gnuplot missing
+ * or failed) leaves the run alone: stderr says so.
+ *
+ * A row's label: "[loop ]name[ (backend)]".
+ */
+struct plot_label {
+	const char *loop; /* "send:", "recv:", or NULL */
+	const char *name;
+	const char *backend; /* or NULL */
 };
 
-int plot_bars(const char *png, const char *title, const char *ylabel,
-	      const struct plot_row *rows, unsigned int n, int log_y, char *why,
-	      size_t why_len);
+/* A bar chart of @n rows: each bar a median, with its min and max. */
+struct plot_row {
+	struct plot_label label;
+	struct spread v;
+};
 
-/* Grouped bars: @n rows, each with @k values (e.g. latency percentiles). */
-int plot_groups(const char *png, const char *title, const char *ylabel,
-		const char *const *labels, unsigned int n,
-		const char *const *series, unsigned int k, const double *v,
-		int log_y, char *why, size_t why_len);
+void plot_bars(const struct config *cfg, const char *file, const char *title,
+	       const char *ylabel, const struct plot_row *rows, unsigned int n,
+	       int log_y);
+
+/* Grouped bars: @n rows, each with @k values in @v (e.g. latency
+ * percentiles), one of each of the @series. */
+void plot_groups(const struct config *cfg, const char *file, const char *title,
+		 const char *ylabel, const struct plot_label *labels,
+		 unsigned int n, const char *const *series, unsigned int k,
+		 const double *v, int log_y);
 
 #ifndef container_of /* DPDK's rte_common.h has its own */
 #define container_of(p, type, member) \

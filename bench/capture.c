@@ -217,15 +217,15 @@ static void plot_capture(const struct config *cfg, const struct cap_run *runs)
 {
 	static const char *const series[] = { "100k pps", "300k pps", "1M pps",
 					      "max" };
-	const char *labels[ARRAY_SIZE(tools)];
-	char lab[ARRAY_SIZE(tools)][48], png[512], why[160];
+	struct plot_label labels[ARRAY_SIZE(tools)];
 	double v[ARRAY_SIZE(tools) * ARRAY_SIZE(rates)];
 	unsigned int k, r, rep;
 
 	for (k = 0; k < ARRAY_SIZE(tools); k++) {
-		snprintf(lab[k], sizeof(lab[k]), "%s (%s)", tools[k].name,
-			 tools[k].backend ? tools[k].backend : "libpcap");
-		labels[k] = lab[k];
+		labels[k] = (struct plot_label){ NULL, tools[k].name,
+						 tools[k].backend ?
+							 tools[k].backend :
+							 "libpcap" };
 		for (r = 0; r < ARRAY_SIZE(rates); r++) {
 			double x[cfg->reps];
 			unsigned int n = 0;
@@ -243,13 +243,11 @@ static void plot_capture(const struct config *cfg, const struct cap_run *runs)
 			v[k * ARRAY_SIZE(rates) + r] = n ? median(x, n) : 0;
 		}
 	}
-	snprintf(png, sizeof(png), "%s/capture.png", cfg->plot_dir);
-	if (plot_groups(png,
-			"Frames captured / frames sent, by offered load "
-			"(median over the reps)",
-			"percent", labels, ARRAY_SIZE(tools), series,
-			ARRAY_SIZE(rates), v, 0, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_groups(cfg, "capture.png",
+		    "Frames captured / frames sent, by offered load "
+		    "(median over the reps)",
+		    "percent", labels, ARRAY_SIZE(tools), series,
+		    ARRAY_SIZE(rates), v, 0);
 }
 
 /* hotsock-capture next to this program's build: ../examples/capture. */
@@ -377,11 +375,8 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 							run->drop_kernel,
 							run->drop_hsk,
 							run->bytes);
-					else {
-						fprintf(json, ", \"error\": ");
-						json_str(json, run->err);
-						fprintf(json, "}");
-					}
+					else
+						json_error(json, run->err);
 				}
 				if (!run->ok) {
 					printf("%-10s %-16s %-7s FAILED: %s\n",

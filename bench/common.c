@@ -66,6 +66,18 @@ double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 void pin_self(int cpu)
 {
 	cpu_set_t set;
@@ -407,9 +419,28 @@ static void napi_comm(char *buf, size_t len, const char *ifname,
 	snprintf(buf, len, "%s", full);
 }
 
+/* Is process @pid (a /proc entry's name) the thread named @want? */
+static int comm_is(const char *pid, const char *want)
+{
+	char comm[32], path[300];
+	int is = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(comm, sizeof(comm), f)) {
+		comm[strcspn(comm, "\n")] = 0;
+		is = !strcmp(comm, want);
+	}
+	fclose(f);
+	return is;
+}
+
 static int find_napi_thread(const char *ifname, unsigned int id)
 {
-	char want[48], comm[32], path[300];
+	char want[48];
 	struct dirent *d;
 	int pid = -1;
 	DIR *dir;
@@ -418,22 +449,10 @@ static int find_napi_thread(const char *ifname, unsigned int id)
 	dir = opendir("/proc");
 	if (!dir)
 		return -1;
-	while (pid < 0 && (d = readdir(dir))) {
-		FILE *f;
-
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f)) {
-			comm[strcspn(comm, "\n")] = 0;
-			if (!strcmp(comm, want))
-				pid = atoi(d->d_name);
-		}
-		fclose(f);
-	}
+	while (pid < 0 && (d = readdir(dir)))
+		if (d->d_name[0] >= '1' && d->d_name[0] <= '9' &&
+		    comm_is(d->d_name, want))
+			pid = atoi(d->d_name);
 	closedir(dir);
 	return pid;
 }
@@ -530,24 +549,14 @@ void napi_inline(struct hsk_topo *t, struct napi_setup *n)
 /* Is the NAPI thread still the one we pinned? */
 int napi_thread_alive(const struct hsk_topo *t, const struct napi_setup *n)
 {
-	char want[48], comm[32], path[64];
-	FILE *f;
-	int ok = 0;
+	char want[48], pid[16];
 
 	if (n->pid <= 0)
 		return 0;
 	napi_comm(want, sizeof(want), n->peer ? t->if_peer : t->if_local,
 		  n->id);
-	snprintf(path, sizeof(path), "/proc/%d/comm", n->pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(comm, sizeof(comm), f)) {
-		comm[strcspn(comm, "\n")] = 0;
-		ok = !strcmp(comm, want);
-	}
-	fclose(f);
-	return ok;
+	snprintf(pid, sizeof(pid), "%d", n->pid);
+	return comm_is(pid, want);
 }
 
 struct spread spread_of(double *v, unsigned int n)
@@ -619,6 +628,18 @@ void progress_done(void)
 		fprintf(stderr, "\r\033[K");
 	progress_open = 0;
 	fflush(stderr);
+}
+
+void json_run_open(FILE *f, int first, int ok)
+{
+	fprintf(f, "%s{\"ok\": %s", first ? "" : ", ", ok ? "true" : "false");
+}
+
+void json_error(FILE *f, const char *err)
+{
+	fprintf(f, ", \"error\": ");
+	json_str(f, err);
+	fputc('}', f);
 }
 
 void json_str(FILE *f, const char *s)

@@ -181,6 +181,50 @@ static int set_opt(int fd, int level, int name, int v)
 	return hsk_setsockopt(fd, level, name, &v, sizeof(v));
 }
 
+/* @ip (NULL: the any address) and @port as a sockaddr of @family 4 or 6.
+ * Return: its length. */
+static socklen_t sock_addr(struct sockaddr_storage *ss, int family,
+			   const char *ip, int port)
+{
+	struct sockaddr_in6 *a6 = (void *)ss;
+	struct sockaddr_in *a4 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (family == 6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		if (ip)
+			inet_pton(AF_INET6, ip, &a6->sin6_addr);
+		return sizeof(*a6);
+	}
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons(port);
+	if (ip)
+		inet_pton(AF_INET, ip, &a4->sin_addr);
+	return sizeof(*a4);
+}
+
+/* @fd into the group @g, by the membership option of @g's family (the
+ * dpdk backend takes these two, not MCAST_JOIN_GROUP). */
+static int join_group(int fd, const struct sockaddr_storage *g)
+{
+	int v6 = g->ss_family == AF_INET6;
+	union {
+		struct ip_mreqn v4;
+		struct ipv6_mreq v6;
+	} mr;
+
+	memset(&mr, 0, sizeof(mr));
+	if (v6)
+		mr.v6.ipv6mr_multiaddr =
+			((const struct sockaddr_in6 *)g)->sin6_addr;
+	else
+		mr.v4.imr_multiaddr = ((const struct sockaddr_in *)g)->sin_addr;
+	return hsk_setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			      v6 ? IPV6_JOIN_GROUP : IP_ADD_MEMBERSHIP, &mr,
+			      v6 ? sizeof(mr.v6) : sizeof(mr.v4));
+}
+
 /* hotsock's sockets: AF_PACKET on net_null; on net_ring a member of the
  * group and the socket that fills the ring. */
 static int open_hotsock(struct dk_loop *l, int family, const char *vdev)
@@ -210,9 +254,9 @@ static int open_hotsock(struct dk_loop *l, int family, const char *vdev)
 			return -1;
 		return hsk_settimeout(l->fd, 0);
 	}
-	memset(&ss, 0, sizeof(ss));
-	l->group_len = family == 6 ? sizeof(struct sockaddr_in6) :
-				     sizeof(struct sockaddr_in);
+	l->group_len = sock_addr(&l->group, family,
+				 family == 6 ? GROUP6 : GROUP4, DK_PORT);
+	sock_addr(&ss, family, NULL, DK_PORT);
 	l->fd = hsk_socket(domain, SOCK_DGRAM, 0);
 	l->src = hsk_socket(domain, SOCK_DGRAM, 0);
 	if (l->fd < 0 || l->src < 0)
@@ -220,38 +264,14 @@ static int open_hotsock(struct dk_loop *l, int family, const char *vdev)
 	/* Room for a whole round in the receiving socket's buffer. */
 	(void)hsk_setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 			     sizeof(rcvbuf));
-	if (family == 6) {
-		struct sockaddr_in6 *a = (void *)&ss, *g = (void *)&l->group;
-		struct ipv6_mreq mr = { .ipv6mr_interface = 0 };
-
-		a->sin6_family = g->sin6_family = AF_INET6;
-		a->sin6_port = g->sin6_port = htons(DK_PORT);
-		inet_pton(AF_INET6, GROUP6, &g->sin6_addr);
-		mr.ipv6mr_multiaddr = g->sin6_addr;
-		if (hsk_bind(l->fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
-		    hsk_setsockopt(l->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr,
-				   sizeof(mr)) < 0 ||
-		    set_opt(l->src, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0) < 0)
-			return -1;
-		a->sin6_port = htons(DK_PORT + 1);
-		inet_pton(AF_INET6, PORT_IP6, &a->sin6_addr);
-	} else {
-		struct sockaddr_in *a = (void *)&ss, *g = (void *)&l->group;
-		struct ip_mreqn mr = { .imr_ifindex = 0 };
-
-		a->sin_family = g->sin_family = AF_INET;
-		a->sin_port = g->sin_port = htons(DK_PORT);
-		inet_pton(AF_INET, GROUP4, &g->sin_addr);
-		mr.imr_multiaddr = g->sin_addr;
-		if (hsk_bind(l->fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
-		    hsk_setsockopt(l->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
-				   sizeof(mr)) < 0 ||
-		    set_opt(l->src, IPPROTO_IP, IP_MULTICAST_LOOP, 0) < 0)
-			return -1;
-		a->sin_port = htons(DK_PORT + 1);
-		inet_pton(AF_INET, PORT_IP4, &a->sin_addr);
-	}
+	if (hsk_bind(l->fd, (struct sockaddr *)&ss, l->group_len) < 0 ||
+	    join_group(l->fd, &l->group) < 0 ||
+	    set_opt(l->src, family == 6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    family == 6 ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP,
+		    0) < 0)
+		return -1;
 	/* Bound to the port's address: each send takes the direct path. */
+	sock_addr(&ss, family, family == 6 ? PORT_IP6 : PORT_IP4, DK_PORT + 1);
 	if (hsk_bind(l->src, (struct sockaddr *)&ss, l->group_len) < 0 ||
 	    hsk_settimeout(l->fd, 0) < 0 || hsk_settimeout(l->src, 0) < 0)
 		return -1;
@@ -747,29 +767,26 @@ static void write_json(FILE *f, const struct config *cfg, struct dk_run **res,
 		for (k = 0; k < cfg->reps; k++) {
 			const struct dk_run *r = &res[i][k];
 
-			fprintf(f, "%s{\"ok\": %s, ", k ? ", " : "",
-				r->ok ? "true" : "false");
-			if (r->ok && c->vdev == DK_RING)
+			json_run_open(f, !k, r->ok);
+			if (!r->ok) {
+				json_error(f, r->err);
+				continue;
+			}
+			if (c->vdev == DK_RING)
 				fprintf(f,
-					"\"filled\": %llu, "
-					"\"fill_seconds\": %.6f, ",
+					", \"filled\": %llu, "
+					"\"fill_seconds\": %.6f",
 					(unsigned long long)r->filled,
 					r->fill_secs);
-			if (r->ok)
-				fprintf(f,
-					"\"packets\": %llu, "
-					"\"port_packets\": %llu, "
-					"\"dropped\": %llu, \"rounds\": %llu, "
-					"\"seconds\": %.6f}",
-					(unsigned long long)r->moved,
-					(unsigned long long)r->counted,
-					(unsigned long long)r->dropped,
-					(unsigned long long)r->rounds, r->secs);
-			else {
-				fprintf(f, "\"error\": ");
-				json_str(f, r->err);
-				fprintf(f, "}");
-			}
+			fprintf(f,
+				", \"packets\": %llu, "
+				"\"port_packets\": %llu, "
+				"\"dropped\": %llu, \"rounds\": %llu, "
+				"\"seconds\": %.6f}",
+				(unsigned long long)r->moved,
+				(unsigned long long)r->counted,
+				(unsigned long long)r->dropped,
+				(unsigned long long)r->rounds, r->secs);
 		}
 		fprintf(f, "]}");
 	}
@@ -779,7 +796,6 @@ static void write_json(FILE *f, const struct config *cfg, struct dk_run **res,
 static void plot(const struct config *cfg, struct dk_run **res, const int *ran)
 {
 	struct plot_row rows[N_DK];
-	char labels[N_DK][64], png[512], why[160];
 	unsigned int i, n = 0;
 
 	for (i = 0; i < N_DK; i++) {
@@ -789,23 +805,18 @@ static void plot(const struct config *cfg, struct dk_run **res, const int *ran)
 		if (!ran[i])
 			continue;
 		summarize(res[i], cfg->reps, &s);
-		if (!s.ok)
-			continue;
-		snprintf(labels[n], sizeof(labels[n]), "%s %s (%s)",
-			 c->tx ? "send:" : "recv:", c->name,
-			 vdev_names[c->vdev]);
-		rows[n] = (struct plot_row){ labels[n], s.pps.med, s.pps.min,
-					     s.pps.max };
-		n++;
+		if (s.ok)
+			rows[n++] = (struct plot_row){
+				{ c->tx ? "send:" : "recv:", c->name,
+				  vdev_names[c->vdev] },
+				s.pps
+			};
 	}
-	snprintf(png, sizeof(png), "%s/dpdk-pps.png", cfg->plot_dir);
 	/* Raw on net_ring is ten times anything else: a log scale. */
-	if (plot_bars(png,
-		      "dpdk: hotsock and raw rte_eth on the same vdev (median, "
-		      "min-max)",
-		      "frames per second (log scale)", rows, n, 1, why,
-		      sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_bars(cfg, "dpdk-pps.png",
+		  "dpdk: hotsock and raw rte_eth on the same vdev (median, "
+		  "min-max)",
+		  "frames per second (log scale)", rows, n, 1);
 }
 
 int workload_dpdk(struct config *cfg, FILE *json)

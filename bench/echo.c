@@ -154,7 +154,6 @@ static int start_peer(struct peer *p, struct hsk_topo *t,
 		      const struct config *cfg, int port, pthread_t *th)
 {
 	double deadline = now() + PEER_START_TIMEOUT;
-	sigset_t all, old;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -170,11 +169,7 @@ static int start_peer(struct peer *p, struct hsk_topo *t,
 	atomic_init(&p->drops, 0);
 	atomic_init(&p->kicks, 0);
 	atomic_init(&p->stalls, 0);
-	/* The peer ignores signals: they are the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(th, NULL, peer_main, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = start_thread(th, peer_main, p);
 	if (err) {
 		errno = err;
 		return -1;
@@ -710,28 +705,27 @@ static void echo_json(FILE *f, const struct config *cfg,
 		for (i = 0; i < cfg->reps; i++) {
 			const struct echo_run *r = &runs[c][i];
 
-			fprintf(f, "%s{\"ok\": %s, ", i ? ", " : "",
-				r->ok ? "true" : "false");
-			if (r->ok)
-				fprintf(f,
-					"\"sent\": %llu, \"echoed\": %llu, "
-					"\"peer_rx_drops\": %llu, "
-					"\"peer_kicks\": %llu, "
-					"\"peer_held_back\": %llu, "
-					"\"echo_rx\": %llu, \"echo_tx\": %llu, "
-					"\"echo_refused\": %llu, "
-					"\"seconds\": %.6f}",
-					(unsigned long long)r->sent,
-					(unsigned long long)r->echoed,
-					(unsigned long long)r->peer_drops,
-					(unsigned long long)r->kicks,
-					(unsigned long long)r->stalls,
-					(unsigned long long)r->rx,
-					(unsigned long long)r->tx,
-					(unsigned long long)r->refused,
-					r->secs);
-			else
-				fprintf(f, "\"error\": \"%s\"}", r->err);
+			json_run_open(f, !i, r->ok);
+			if (!r->ok) {
+				json_error(f, r->err);
+				continue;
+			}
+			fprintf(f,
+				", \"sent\": %llu, \"echoed\": %llu, "
+				"\"peer_rx_drops\": %llu, "
+				"\"peer_kicks\": %llu, "
+				"\"peer_held_back\": %llu, "
+				"\"echo_rx\": %llu, \"echo_tx\": %llu, "
+				"\"echo_refused\": %llu, "
+				"\"seconds\": %.6f}",
+				(unsigned long long)r->sent,
+				(unsigned long long)r->echoed,
+				(unsigned long long)r->peer_drops,
+				(unsigned long long)r->kicks,
+				(unsigned long long)r->stalls,
+				(unsigned long long)r->rx,
+				(unsigned long long)r->tx,
+				(unsigned long long)r->refused, r->secs);
 		}
 		fprintf(f, "]}%s\n", c + 1 < n ? "," : "");
 	}
@@ -743,25 +737,20 @@ static void echo_plot(const struct config *cfg, const struct echo_contender *cs,
 		      struct echo_run *const *runs)
 {
 	struct plot_row rows[ECHO_MAX];
-	char labels[ECHO_MAX][48], png[512], why[160];
 	unsigned int c, nr = 0;
 
 	for (c = 0; c < n; c++) {
 		struct echo_summary s;
 
 		echo_summarize(runs[c], cfg->reps, &s);
-		if (!s.ok)
-			continue;
-		snprintf(labels[nr], sizeof(labels[nr]), "%s (%s)", cs[c].name,
-			 backend[c]);
-		rows[nr] = (struct plot_row){ labels[nr], s.pps.med, s.pps.min,
-					      s.pps.max };
-		nr++;
+		if (s.ok)
+			rows[nr++] = (struct plot_row){
+				{ NULL, cs[c].name, backend[c] }, s.pps
+			};
 	}
-	snprintf(png, sizeof(png), "%s/echo-pps.png", cfg->plot_dir);
-	if (plot_bars(png, "UDP echo rate (median, min-max over the reps)",
-		      "echoes per second", rows, nr, 0, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_bars(cfg, "echo-pps.png",
+		  "UDP echo rate (median, min-max over the reps)",
+		  "echoes per second", rows, nr, 0);
 }
 
 int workload_echo(struct hsk_topo *t, struct config *cfg, FILE *json)

@@ -610,9 +610,9 @@ static const struct goal goals[] = {
 int workload_insns(struct config *cfg, const char *self, FILE *json)
 {
 	struct insn_result res[N_INSN];
-	char dir[600], tmpl[600], why[160];
+	char dir[600], tmpl[600];
 	const char *vg_argv[] = { cfg->valgrind, "--version", NULL };
-	char out[256], labels[N_INSN][64];
+	char out[256];
 	struct plot_row rows[N_INSN];
 	int status = 0, ran[N_INSN];
 	unsigned int i, nr = 0;
@@ -705,11 +705,8 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 					"\"instructions_per_datagram\": %.1f}",
 					res[i].ir, res[i].packets,
 					res[i].per_pkt);
-			else {
-				fprintf(json, ", \"error\": ");
-				json_str(json, res[i].err);
-				fprintf(json, "}");
-			}
+			else
+				json_error(json, res[i].err);
 		}
 		if (!res[i].ok) {
 			printf("%-8s %-20s %-9s FAILED: %s\n",
@@ -722,9 +719,6 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 		       c->tx ? "send" : "receive", c->name,
 		       c->backend ? c->backend : "-", res[i].per_pkt,
 		       res[i].packets);
-		snprintf(labels[i], sizeof(labels[i]), "%s %s (%s)",
-			 c->tx ? "send:" : "recv:", c->name,
-			 c->backend ? c->backend : "-");
 		nr++;
 	}
 	if (json)
@@ -760,23 +754,21 @@ int workload_insns(struct config *cfg, const char *self, FILE *json)
 	       "this machine)\n(%.0f s)\n",
 	       now() - t_start);
 	if (cfg->plot_dir) {
-		char png[512];
-
 		nr = 0;
 		for (i = 0; i < N_INSN; i++)
 			if (ran[i] && res[i].ok)
 				rows[nr++] = (struct plot_row){
-					labels[i], res[i].per_pkt,
-					res[i].per_pkt, res[i].per_pkt
+					{ insn_all[i].tx ? "send:" : "recv:",
+					  insn_all[i].name,
+					  insn_all[i].backend ?
+						  insn_all[i].backend :
+						  "-" },
+					{ res[i].per_pkt, res[i].per_pkt,
+					  res[i].per_pkt }
 				};
-		snprintf(png, sizeof(png), "%s/instructions.png",
-			 cfg->plot_dir);
-		if (plot_bars(png,
-			      "User-space instructions per datagram (callgrind)",
-			      "instructions per datagram (log scale)", rows, nr,
-			      1, why, sizeof(why)) < 0)
-			fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png,
-				why);
+		plot_bars(cfg, "instructions.png",
+			  "User-space instructions per datagram (callgrind)",
+			  "instructions per datagram (log scale)", rows, nr, 1);
 	}
 	return status;
 }

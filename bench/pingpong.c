@@ -416,8 +416,8 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 			cfg->family, cfg->size, cfg->duration, cfg->reps,
 			BUSY_POLL_US, HIST_SUB);
 	{
-		const char *labels[PP_MAX];
-		char lab[PP_MAX][64];
+		struct plot_label labels[PP_MAX];
+		char busy[PP_MAX][32];
 		double v[PP_MAX * N_PCT];
 
 		nr = 0;
@@ -452,12 +452,10 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 				       cs[c].name, backend[c],
 				       cs[c].busy ? "on" : "off",
 				       runs[c * cfg->reps + rep].err);
-				if (json) {
-					fprintf(json, ", \"error\": ");
-					json_str(json,
-						 runs[c * cfg->reps + rep].err);
-					fprintf(json, "}");
-				}
+				if (json)
+					json_error(
+						json,
+						runs[c * cfg->reps + rep].err);
 				continue;
 			}
 			for (i = 0; i < N_PCT; i++)
@@ -500,10 +498,10 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 				}
 				fprintf(json, "]}");
 			}
-			snprintf(lab[nr], sizeof(lab[nr]), "%s (%s, busy %s)",
-				 cs[c].name, backend[c],
-				 cs[c].busy ? "on" : "off");
-			labels[nr] = lab[nr];
+			snprintf(busy[nr], sizeof(busy[nr]), "%s, busy %s",
+				 backend[c], cs[c].busy ? "on" : "off");
+			labels[nr] = (struct plot_label){ NULL, cs[c].name,
+							  busy[nr] };
 			for (i = 0; i < N_PCT; i++)
 				v[nr * N_PCT + i] = s[i].med / 1e3;
 			nr++;
@@ -515,21 +513,12 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 		       "(p50 min - max): the spread of p50 over the reps\n"
 		       "(%.0f s)\n",
 		       2 * HIST_SUB, now() - t_start);
-		if (cfg->plot_dir) {
-			char png[512], why[160];
-
-			snprintf(png, sizeof(png), "%s/pingpong-latency.png",
-				 cfg->plot_dir);
-			if (plot_groups(png,
-					"UDP round trip, one datagram in flight "
-					"(median over the reps)",
-					"microseconds (log scale)", labels, nr,
-					pct_name, N_PCT, v, 1, why,
-					sizeof(why)) < 0)
-				fprintf(stderr,
-					"hotsock-bench: no plot %s: %s\n", png,
-					why);
-		}
+		if (cfg->plot_dir)
+			plot_groups(cfg, "pingpong-latency.png",
+				    "UDP round trip, one datagram in flight "
+				    "(median over the reps)",
+				    "microseconds (log scale)", labels, nr,
+				    pct_name, N_PCT, v, 1);
 	}
 	free(runs);
 	return status;

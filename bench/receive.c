@@ -591,7 +591,6 @@ static int start_sender(struct sender *s, enum source_kind kind,
 			const char **what)
 {
 	void *(*fn)(void *) = kernel_sender_main;
-	sigset_t all, old;
 	double deadline;
 	int err;
 
@@ -624,11 +623,7 @@ static int start_sender(struct sender *s, enum source_kind kind,
 		return -1;
 #endif
 	}
-	/* The sender ignores signals: they are the main thread's. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(th, NULL, fn, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = start_thread(th, fn, s);
 	if (err) {
 		*what = "pthread_create";
 		errno = err;
@@ -999,34 +994,34 @@ static void write_json(FILE *f, const struct config *cfg,
 		for (i = 0; i < cfg->reps; i++) {
 			const struct run *r = &res[c].runs[i];
 
-			fprintf(f, "%s{\"ok\": %s, ", i ? ", " : "",
-				r->ok ? "true" : "false");
-			if (r->ok && r->have_drops)
-				fprintf(f, "\"rx_drops\": %llu, ",
+			json_run_open(f, !i, r->ok);
+			if (!r->ok) {
+				json_error(f, r->err);
+				continue;
+			}
+			if (r->have_drops)
+				fprintf(f, ", \"rx_drops\": %llu",
 					(unsigned long long)r->drops);
-			if (r->ok && r->kicks)
+			if (r->kicks)
 				fprintf(f,
-					"\"source_kicks\": %llu, "
-					"\"source_held_back\": %llu, ",
+					", \"source_kicks\": %llu, "
+					"\"source_held_back\": %llu",
 					(unsigned long long)r->kicks,
 					(unsigned long long)r->stalls);
-			if (r->ok && contenders[c].hotsock)
+			if (contenders[c].hotsock)
 				fprintf(f,
-					"\"rx_fast_path\": %llu, "
-					"\"rx_kernel_path\": %llu, ",
+					", \"rx_fast_path\": %llu, "
+					"\"rx_kernel_path\": %llu",
 					(unsigned long long)r->fast,
 					(unsigned long long)r->slow);
-			if (r->ok)
-				fprintf(f,
-					"\"rx_packets\": %llu, "
-					"\"tx_packets\": %llu, "
-					"\"seconds\": %.6f, \"rx_pps\": %.0f, "
-					"\"tx_pps\": %.0f}",
-					(unsigned long long)r->rx,
-					(unsigned long long)r->tx, r->secs,
-					r->rx_pps, r->tx_pps);
-			else /* err holds strerror text: no quotes */
-				fprintf(f, "\"error\": \"%s\"}", r->err);
+			fprintf(f,
+				", \"rx_packets\": %llu, "
+				"\"tx_packets\": %llu, "
+				"\"seconds\": %.6f, \"rx_pps\": %.0f, "
+				"\"tx_pps\": %.0f}",
+				(unsigned long long)r->rx,
+				(unsigned long long)r->tx, r->secs, r->rx_pps,
+				r->tx_pps);
 		}
 		fprintf(f, "]}%s\n", c + 1 < n_contenders ? "," : "");
 	}
@@ -1342,24 +1337,21 @@ void rx_close(struct receiver *r)
 static void plot_receive(const struct config *cfg, const struct result *res)
 {
 	struct plot_row rows[MAX_CONTENDERS];
-	char labels[MAX_CONTENDERS][48], png[512], why[160];
 	unsigned int c, n = 0;
 
 	for (c = 0; c < n_contenders; c++) {
 		struct summary s;
 
 		summarize(&res[c], cfg->reps, &s);
-		if (!s.ok)
-			continue;
-		snprintf(labels[n], sizeof(labels[n]), "%s (%s)",
-			 contenders[c].name, res[c].backend);
-		rows[n] = (struct plot_row){ labels[n], s.med, s.min, s.max };
-		n++;
+		if (s.ok)
+			rows[n++] = (struct plot_row){
+				{ NULL, contenders[c].name, res[c].backend },
+				{ s.med, s.min, s.max }
+			};
 	}
-	snprintf(png, sizeof(png), "%s/receive-pps.png", cfg->plot_dir);
-	if (plot_bars(png, "UDP receive rate (median, min-max over the reps)",
-		      "datagrams per second", rows, n, 0, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_bars(cfg, "receive-pps.png",
+		  "UDP receive rate (median, min-max over the reps)",
+		  "datagrams per second", rows, n, 0);
 }
 
 int workload_receive(struct hsk_topo *t, struct config *cfg, FILE *json)

@@ -504,12 +504,9 @@ static void sp_json(FILE *f, struct sp_ctx *x, struct sp_run *const *runs)
 		for (i = 0; i < reps; i++) {
 			const struct sp_run *r = &runs[c][i];
 
-			fprintf(f, "%s{\"ok\": %s", i ? ", " : "",
-				r->ok ? "true" : "false");
+			json_run_open(f, !i, r->ok);
 			if (!r->ok) {
-				fprintf(f, ", \"error\": ");
-				json_str(f, r->err);
-				fprintf(f, "}");
+				json_error(f, r->err);
 				continue;
 			}
 			for (k = 0; k < SP_N_PCT; k++)
@@ -528,10 +525,9 @@ static void sp_json(FILE *f, struct sp_ctx *x, struct sp_run *const *runs)
 
 static void sp_plots(struct sp_ctx *x, struct sp_run *const *runs)
 {
-	const char *labels[SP_PATHS];
+	struct plot_label labels[SP_PATHS];
 	double v[SP_PATHS * SP_N_PCT];
 	struct plot_row rows[SP_PATHS];
-	char png[512], why[160];
 	unsigned int c, k, n = 0;
 
 	for (c = 0; c < SP_PATHS; c++) {
@@ -540,27 +536,20 @@ static void sp_plots(struct sp_ctx *x, struct sp_run *const *runs)
 		sp_summarize(runs[c], x->cfg->reps, &s);
 		if (!s.ok)
 			continue;
-		labels[n] = sp_paths[c].name;
+		labels[n] = (struct plot_label){ NULL, sp_paths[c].name, NULL };
 		for (k = 0; k < SP_N_PCT; k++)
 			v[n * SP_N_PCT + k] = s.pct[k].med;
-		rows[n] = (struct plot_row){ sp_paths[c].name, s.sent.med,
-					     s.sent.min, s.sent.max };
+		rows[n] = (struct plot_row){ labels[n], s.sent };
 		n++;
 	}
-	snprintf(png, sizeof(png), "%s/sockperf-latency.png", x->cfg->plot_dir);
-	if (plot_groups(png,
-			"sockperf ping-pong, half round trip (median over "
-			"the reps)",
-			"microseconds (log scale)", labels, n, sp_pct_name,
-			SP_N_PCT, v, 1, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
-	snprintf(png, sizeof(png), "%s/sockperf-throughput.png",
-		 x->cfg->plot_dir);
-	if (plot_bars(png,
-		      "sockperf throughput, client message rate (median, "
-		      "min-max)",
-		      "messages per second", rows, n, 0, why, sizeof(why)) < 0)
-		fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png, why);
+	plot_groups(x->cfg, "sockperf-latency.png",
+		    "sockperf ping-pong, half round trip (median over the "
+		    "reps)",
+		    "microseconds (log scale)", labels, n, sp_pct_name,
+		    SP_N_PCT, v, 1);
+	plot_bars(x->cfg, "sockperf-throughput.png",
+		  "sockperf throughput, client message rate (median, min-max)",
+		  "messages per second", rows, n, 0);
 }
 
 /* @path, if it is a file we may run or read. */

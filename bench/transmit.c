@@ -463,7 +463,6 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 			 uint32_t frame_len, pthread_t *th)
 {
 	double deadline = now() + COUNTER_START_TIMEOUT;
-	sigset_t all, old;
 	int err;
 
 	memset(k, 0, sizeof(*k));
@@ -473,10 +472,7 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 	atomic_init(&k->ready, 0);
 	atomic_init(&k->stop, 0);
 	atomic_init(&k->count, 0);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	err = pthread_create(th, NULL, counter_main, k);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	err = start_thread(th, counter_main, k);
 	if (err) {
 		errno = err;
 		return -1;
@@ -498,7 +494,6 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	struct napi_setup napi = { -1, 0, 1 };
 	unsigned int n = make_tx(cfg, cs), c, rep;
 	struct plot_row rows[TX_MAX];
-	char labels[TX_MAX][48];
 	struct tx_run *runs;
 	struct counter k;
 	pthread_t th;
@@ -606,11 +601,8 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 					break;
 			printf("%-20s %-7s FAILED: %s\n", cs[c].name,
 			       backend[c], runs[c * cfg->reps + rep].err);
-			if (json) {
-				fprintf(json, ", \"error\": ");
-				json_str(json, runs[c * cfg->reps + rep].err);
-				fprintf(json, "}");
-			}
+			if (json)
+				json_error(json, runs[c * cfg->reps + rep].err);
 			continue;
 		}
 		p = spread_of(pps, kk);
@@ -654,10 +646,9 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 			}
 			fprintf(json, "]}");
 		}
-		snprintf(labels[nr], sizeof(labels[nr]), "%s (%s)", cs[c].name,
-			 backend[c]);
-		rows[nr] = (struct plot_row){ labels[nr], p.med, p.min, p.max };
-		nr++;
+		rows[nr++] =
+			(struct plot_row){ { NULL, cs[c].name, backend[c] },
+					   p };
 	}
 	if (json)
 		fprintf(json, "\n  ]}");
@@ -667,19 +658,11 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	       "(ENOBUFS, EAGAIN); bottleneck: sender when cnt/sent >= "
 	       "%.0f%%\n(%.0f s)\n",
 	       100 * DELIVERED_BOUND, now() - t_start);
-	if (cfg->plot_dir) {
-		char png[512];
-
-		snprintf(png, sizeof(png), "%s/transmit-pps.png",
-			 cfg->plot_dir);
-		if (plot_bars(png,
-			      "UDP transmit rate counted at the peer (median, "
-			      "min-max over the reps)",
-			      "datagrams per second", rows, nr, 0, why,
-			      sizeof(why)) < 0)
-			fprintf(stderr, "hotsock-bench: no plot %s: %s\n", png,
-				why);
-	}
+	if (cfg->plot_dir)
+		plot_bars(cfg, "transmit-pps.png",
+			  "UDP transmit rate counted at the peer (median, "
+			  "min-max over the reps)",
+			  "datagrams per second", rows, nr, 0);
 	free(runs);
 	return status;
 }
