@@ -93,15 +93,6 @@ struct xdp_sock *xdp_sock_next(struct xdp_sock *xs)
 	return xs->next;
 }
 
-static bool addr_eq(int family, const union hsk_net_addr *a,
-		    const union hsk_net_addr *b)
-{
-	/* Fixed sizes: compared inline, once per received datagram. */
-	if (family == AF_INET)
-		return a->v4.s_addr == b->v4.s_addr;
-	return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
-}
-
 static bool is_multicast(int family, const union hsk_net_addr *a)
 {
 	return family == AF_INET ?
@@ -119,14 +110,14 @@ bool xdp_sock_accepts(struct xdp_sock *xs, const struct hsk_net_udp *pkt)
 {
 	if (xs->packet || pkt->family != xs->family || pkt->dport != xs->lport)
 		return false;
-	if (!xs->lwild && !addr_eq(xs->family, &pkt->dst, &xs->laddr))
+	if (!xs->lwild && !hsk_net_addr_eq(xs->family, &pkt->dst, &xs->laddr))
 		return false;
 	/* The program redirects a group only when one of ours joined it;
 	 * like the kernel (IP_MULTICAST_ALL), any socket on the port gets
 	 * it then. */
 	if (xs->connected)
 		return pkt->sport == xs->rport &&
-		       addr_eq(xs->family, &pkt->src, &xs->raddr);
+		       hsk_net_addr_eq(xs->family, &pkt->src, &xs->raddr);
 	return true;
 }
 
@@ -201,7 +192,7 @@ static bool is_wild(int family, const union hsk_net_addr *a)
 {
 	static const union hsk_net_addr zero;
 
-	return addr_eq(family, a, &zero);
+	return hsk_net_addr_eq(family, a, &zero);
 }
 
 /* The interface a socket's traffic uses; 0 with @why when none fits. */
@@ -234,7 +225,7 @@ static int pick_ifindex(struct xdp_sock *xs, const struct hsk_config *c,
 				    ->sin_addr :
 			    (const void *)&((struct sockaddr_in6 *)i->ifa_addr)
 				    ->sin6_addr;
-		if (!xs->lwild && addr_eq(xs->family, a, &xs->laddr)) {
+		if (!xs->lwild && hsk_net_addr_eq(xs->family, a, &xs->laddr)) {
 			found = idx;
 			break;
 		}
@@ -568,7 +559,7 @@ static void track_group(struct xdp_sock *xs, int level, const void *val,
 		memcpy(&g.addr.v6, val, sizeof(g.addr.v6)); /* ipv6mr */
 	for (i = 0; i < xs->ngroups; i++)
 		if (xs->groups[i].family == g.family &&
-		    addr_eq(g.family, &xs->groups[i].addr, &g.addr))
+		    hsk_net_addr_eq(g.family, &xs->groups[i].addr, &g.addr))
 			break;
 	if (join && i == xs->ngroups && i < MAX_GROUPS) {
 		xs->groups[xs->ngroups++] = g;

@@ -29,6 +29,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "net.h"
+
 /* Kernel headers older than the running kernel may lack these. */
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
@@ -126,11 +128,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
 }
 
 static void req_init(union nh_req *r, uint16_t type, uint16_t flags,
@@ -234,7 +231,7 @@ static void parse_route(const struct nlmsghdr *h, void *arg)
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)) ||
 	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return;
-	alen = addr_len(rtm->rtm_family);
+	alen = hsk_net_addr_len(rtm->rtm_family);
 	parse_attrs(tb, RTA_MAX, RTM_RTA(rtm), RTM_PAYLOAD(h));
 	memset(r, 0, sizeof(*r));
 	r->seen = true;
@@ -252,10 +249,10 @@ static void parse_route(const struct nlmsghdr *h, void *arg)
 		if (len >= sizeof(*via) &&
 		    (via->rtvia_family == AF_INET ||
 		     via->rtvia_family == AF_INET6) &&
-		    len - sizeof(*via) == addr_len(via->rtvia_family)) {
+		    len - sizeof(*via) == hsk_net_addr_len(via->rtvia_family)) {
 			r->gw_family = via->rtvia_family;
 			memcpy(r->gw, via->rtvia_addr,
-			       addr_len(via->rtvia_family));
+			       hsk_net_addr_len(via->rtvia_family));
 		}
 	}
 	if (tb[RTA_PREFSRC] && RTA_PAYLOAD(tb[RTA_PREFSRC]) == alen) {
@@ -276,14 +273,14 @@ static int ask_route(struct hsk_neigh *n, const struct nh_key *k, int oif,
 {
 	struct rtmsg rtm = {
 		.rtm_family = (unsigned char)k->family,
-		.rtm_dst_len = (unsigned char)(addr_len(k->family) * 8),
+		.rtm_dst_len = (unsigned char)(hsk_net_addr_len(k->family) * 8),
 	};
 	union nh_req req;
 	uint32_t v = (uint32_t)oif;
 	int err;
 
 	req_init(&req, RTM_GETROUTE, 0, &rtm, sizeof(rtm));
-	req_attr(&req, RTA_DST, k->dst, addr_len(k->family));
+	req_attr(&req, RTA_DST, k->dst, hsk_net_addr_len(k->family));
 	if (oif)
 		req_attr(&req, RTA_OIF, &v, sizeof(v));
 	memset(r, 0, sizeof(*r));
@@ -298,7 +295,7 @@ static void parse_neigh(const struct nlmsghdr *h, void *arg)
 	struct nh_neigh *q = arg;
 	struct ndmsg *ndm = NLMSG_DATA(h);
 	struct rtattr *tb[NDA_MAX + 1];
-	size_t alen = addr_len(q->family);
+	size_t alen = hsk_net_addr_len(q->family);
 
 	if (h->nlmsg_type != RTM_NEWNEIGH ||
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*ndm)) ||
@@ -327,7 +324,7 @@ static int ask_neigh(struct hsk_neigh *n, struct nh_neigh *q)
 	if (n->neigh_get) {
 		ndm.ndm_ifindex = q->ifindex;
 		req_init(&req, RTM_GETNEIGH, 0, &ndm, sizeof(ndm));
-		req_attr(&req, NDA_DST, q->addr, addr_len(q->family));
+		req_attr(&req, NDA_DST, q->addr, hsk_net_addr_len(q->family));
 		err = ask(n, &req, parse_neigh, q);
 		if (err == -ENOENT)
 			return 0;
@@ -509,7 +506,7 @@ static int lookup(struct hsk_neigh *n, const struct nh_key *k,
 		return HSK_NH_UNRESOLVED;
 	/* No frame larger than the link takes, whatever the route says. */
 	out->mtu = r.mtu && r.mtu < l.mtu ? r.mtu : l.mtu;
-	memcpy(&out->src, r.src, addr_len(k->family));
+	memcpy(&out->src, r.src, hsk_net_addr_len(k->family));
 	return HSK_NH_OK;
 }
 
@@ -615,7 +612,7 @@ enum hsk_nexthop_kind hsk_neigh_resolve(struct hsk_neigh *n, int family,
 		return HSK_NH_UNRESOLVED;
 	}
 	memset(&k, 0, sizeof(k));
-	memcpy(k.dst, dst, addr_len(family));
+	memcpy(k.dst, dst, hsk_net_addr_len(family));
 	/* Leaves as IPv4: the caller asked about the wrong family. */
 	if (family == AF_INET6 && !memcmp(k.dst, v4mapped, sizeof(v4mapped))) {
 		errno = EAFNOSUPPORT;

@@ -80,22 +80,11 @@ struct dp_sock {
 	struct dp_sock *next;
 };
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-static bool addr_eq(int family, const union hsk_net_addr *a,
-		    const union hsk_net_addr *b)
-{
-	return !memcmp(a, b, addr_len(family));
-}
-
 static bool is_wild(int family, const union hsk_net_addr *a)
 {
 	static const union hsk_net_addr zero;
 
-	return addr_eq(family, a, &zero);
+	return hsk_net_addr_eq(family, a, &zero);
 }
 
 static bool is_multicast(int family, const union hsk_net_addr *a)
@@ -249,13 +238,13 @@ static int match(const struct dp_sock *ds, const struct hsk_net_udp *pkt)
 	    ds->lport != pkt->dport)
 		return 0;
 	if (!ds->lwild) {
-		if (!addr_eq(ds->family, &ds->laddr, &pkt->dst))
+		if (!hsk_net_addr_eq(ds->family, &ds->laddr, &pkt->dst))
 			return 0;
 		score += 2;
 	}
 	if (ds->connected) {
 		if (ds->rport != pkt->sport ||
-		    !addr_eq(ds->family, &ds->raddr, &pkt->src))
+		    !hsk_net_addr_eq(ds->family, &ds->raddr, &pkt->src))
 			return 0;
 		score += 4;
 	}
@@ -277,10 +266,10 @@ void dp_sock_udp_input(struct dp_port *p, struct rte_mbuf *m,
 	} else if (pkt->family == AF_INET && is_broadcast4(p, pkt->dst.v4)) {
 		to_all = true;
 	} else if (memcmp(frame, p->mac, 6) ||
-		   addr_eq(pkt->family, &pkt->dst,
-			   &(union hsk_net_addr){ 0 }) ||
-		   !addr_eq(pkt->family, &pkt->dst,
-			    port_addr(p, pkt->family))) {
+		   hsk_net_addr_eq(pkt->family, &pkt->dst,
+				   &(union hsk_net_addr){ 0 }) ||
+		   !hsk_net_addr_eq(pkt->family, &pkt->dst,
+				    port_addr(p, pkt->family))) {
 		goto unclaimed; /* another host's, seen in promiscuous mode */
 	}
 	/* Every member gets a group's datagram (IP_MULTICAST_ALL), each
@@ -367,7 +356,7 @@ void dp_sock_icmp_error(struct dp_port *p, int family,
 	for (struct dp_sock *ds = p->socks; ds; ds = ds->next)
 		if (!ds->packet && ds->connected && ds->family == family &&
 		    ds->lport == sport && ds->rport == dport &&
-		    addr_eq(family, &ds->raddr, dst))
+		    hsk_net_addr_eq(family, &ds->raddr, dst))
 			ds->err = err;
 }
 
@@ -572,7 +561,7 @@ static int membership(struct dp_sock *ds, int level, int name, const void *val,
 	pthread_mutex_lock(&ds->p->lock);
 	for (i = 0; i < ds->ngroups; i++)
 		if (ds->groups[i].family == g.family &&
-		    addr_eq(g.family, &ds->groups[i].addr, &g.addr))
+		    hsk_net_addr_eq(g.family, &ds->groups[i].addr, &g.addr))
 			break;
 	if (join && i < ds->ngroups) {
 		errno = EADDRINUSE;
@@ -1102,7 +1091,7 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 
 	/* To our own address: delivered here, as the kernel's loopback
 	 * does; it never reaches the wire. */
-	if (addr_eq(ds->family, &f->dst, port_addr(p, ds->family))) {
+	if (hsk_net_addr_eq(ds->family, &f->dst, port_addr(p, ds->family))) {
 		memcpy(frame, p->mac, 6);
 		loop_back(p, mb);
 		rte_pktmbuf_free(mb);

@@ -24,11 +24,6 @@
  * (robustness 2) within the Unsolicited Report Interval */
 #define UNSOLICITED_REPORT_NS NS_PER_S
 
-static inline size_t alen(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
 static inline void due(struct hsk_ctrl *c, uint64_t t)
 {
 	if (t < c->next_due)
@@ -232,7 +227,7 @@ static struct ctrl_neigh *neigh_alloc(struct hsk_ctrl *c, int family,
 	n = &c->neigh[c->neigh_free];
 	c->neigh_free = n->next;
 	memset(&n->ip, 0, sizeof(n->ip));
-	memcpy(&n->ip, ip, alen(family));
+	memcpy(&n->ip, ip, hsk_net_addr_len(family));
 	n->family = (uint8_t)family;
 	n->tries = 0;
 	n->used = false;
@@ -411,11 +406,11 @@ int hsk_ctrl_next_hop(struct hsk_ctrl *c, int family,
 		const void *gw = family == AF_INET ? (const void *)&c->cfg.gw4 :
 						     (const void *)&c->cfg.gw6;
 
-		if (!memcmp(gw, unspec, alen(family))) {
+		if (!memcmp(gw, unspec, hsk_net_addr_len(family))) {
 			errno = EHOSTUNREACH;
 			return -1;
 		}
-		memcpy(&hop, gw, alen(family));
+		memcpy(&hop, gw, hsk_net_addr_len(family));
 	}
 
 	n = ctrl_neigh_find(c, family, &hop);
@@ -599,7 +594,7 @@ static struct ctrl_group *group_find(const struct hsk_ctrl *c, int family,
 	for (unsigned int i = 0; i < c->ngroups; i++) {
 		const struct ctrl_group *e = &c->groups[i];
 
-		if (e->family == family && !memcmp(&e->addr, g, alen(family)))
+		if (e->family == family && hsk_net_addr_eq(family, &e->addr, g))
 			return (struct ctrl_group *)e;
 	}
 	return NULL;
@@ -627,7 +622,7 @@ static struct ctrl_group *group_add(struct hsk_ctrl *c, int family,
 		return NULL;
 	g = &c->groups[c->ngroups++];
 	memset(&g->addr, 0, sizeof(g->addr));
-	memcpy(&g->addr, addr, alen(family));
+	memcpy(&g->addr, addr, hsk_net_addr_len(family));
 	g->family = (uint8_t)family;
 	g->refs = 1;
 	g->due = CTRL_NEVER;
@@ -637,13 +632,13 @@ static struct ctrl_group *group_add(struct hsk_ctrl *c, int family,
 
 size_t ctrl_report_len(int family, unsigned int n)
 {
-	return 8 + (4 + alen(family)) * n;
+	return 8 + (4 + hsk_net_addr_len(family)) * n;
 }
 
 void ctrl_report_body(uint8_t *m, uint8_t type, uint8_t rec_type,
 		      const struct ctrl_group *const *groups, unsigned int n)
 {
-	size_t a = alen(groups[0]->family);
+	size_t a = hsk_net_addr_len(groups[0]->family);
 
 	m[0] = type;
 	m[1] = 0;

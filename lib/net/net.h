@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HSK_ETH_HLEN 14u
 #define HSK_VLAN_HLEN 4u
@@ -31,6 +32,21 @@ union hsk_net_addr {
 	struct in_addr v4;
 	struct in6_addr v6;
 };
+
+/* Bytes of an address of @family (AF_INET or AF_INET6). */
+static inline size_t hsk_net_addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* Fixed sizes, compared inline: the receive path asks once per datagram. */
+static inline bool hsk_net_addr_eq(int family, const union hsk_net_addr *a,
+				   const union hsk_net_addr *b)
+{
+	if (family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
 
 /* A parsed UDP datagram; offsets are from the start of the frame. */
 struct hsk_net_udp {
