@@ -129,13 +129,32 @@ int wait_xdp_detached(int ifindex);
 
 /*
  * hotsock on dpdk owns its port until the process ends, and the EAL runs
- * once per process: @fn(@arg, @out) runs in a child of its own, with hsk0
- * as its port (net_af_xdp and hsk0's addresses, unless the environment
- * says otherwise), and hands back @out (@out_len bytes) through a pipe.
- * Then net_af_xdp's XDP program, which outlives the child, comes off hsk0.
- * Return: 0, or -1 with *why.
+ * once per process (hotsock's or a raw rte_eth loop's): @fn(@arg, @out)
+ * runs in a child of its own and hands back @out (@out_len bytes)
+ * through a pipe. How, struct dpdk_child says:
+ *
+ *   veth     hsk0 is the port: the child's environment defaults to
+ *            net_af_xdp on it with its addresses (HOTSOCK_DPDK_ARGS,
+ *            HOTSOCK_DPDK_IP, HOTSOCK_DPDK_IP6), the child ends with
+ *            exit() (hotsock closes its port at exit), and net_af_xdp's
+ *            XDP program, which outlives the child, must come off hsk0.
+ *            NULL: @fn names its own vdev (net_null, net_ring), which
+ *            nothing outlives.
+ *   timeout  seconds the child may take, after which it is killed
+ *   cpu      the child runs pinned to it, or -1
+ *
+ * Return: 0, or -1 with *why (the child failed, died, overstayed or was
+ * interrupted, or the XDP program stayed).
  */
-int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
+#define DPDK_CHILD_SLACK 30 /* s: a child's EAL and port, beyond -d */
+
+struct dpdk_child {
+	struct hsk_topo *veth;
+	double timeout;
+	int cpu;
+};
+
+int run_dpdk_child(const struct dpdk_child *o, void (*fn)(void *arg, void *out),
 		   void *arg, void *out, size_t out_len, char *why,
 		   size_t why_len);
 

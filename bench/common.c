@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -693,10 +694,37 @@ int wanted(const struct config *cfg, const char *key)
 	return 0;
 }
 
-int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
+/* Read @len bytes of @fd into @buf until @deadline. Return: bytes read. */
+static size_t read_until(int fd, void *buf, size_t len, double deadline)
+{
+	size_t got = 0;
+
+	while (got < len && !g_stop) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int ms = (int)((deadline - now()) * 1000), r;
+		ssize_t n;
+
+		if (ms <= 0)
+			break;
+		r = poll(&p, 1, ms);
+		if (r < 0 && errno == EINTR)
+			continue; /* g_stop, when it was ours */
+		if (r <= 0)
+			break;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	return got;
+}
+
+int run_dpdk_child(const struct dpdk_child *o, void (*fn)(void *arg, void *out),
 		   void *arg, void *out, size_t out_len, char *why,
 		   size_t why_len)
 {
+	double deadline = now() + o->timeout;
 	int pfd[2], status, ok;
 	pid_t pid;
 
@@ -708,15 +736,20 @@ int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
 	pid = fork();
 	if (pid == 0) {
 		close(pfd[0]);
-		/* The port: net_af_xdp on hsk0 with hsk0's addresses,
-		 * unless the environment says otherwise. */
-		setenv("HOTSOCK_DPDK_ARGS", "--vdev=net_af_xdp0,iface=hsk0", 0);
-		setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
-		setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
+		pin_self(o->cpu);
+		if (o->veth) {
+			setenv("HOTSOCK_DPDK_ARGS",
+			       "--vdev=net_af_xdp0,iface=hsk0", 0);
+			setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
+			setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
+		}
 		fn(arg, out);
-		/* exit(), not _exit(): the backend closes its port at exit,
-		 * which takes net_af_xdp's program off hsk0. */
-		exit(write(pfd[1], out, out_len) == (ssize_t)out_len ? 0 : 1);
+		ok = write(pfd[1], out, out_len) == (ssize_t)out_len;
+		/* exit() on hsk0: the backend closes its port at exit, which
+		 * takes net_af_xdp's program off hsk0. */
+		if (o->veth)
+			exit(ok ? 0 : 1);
+		_exit(ok ? 0 : 1);
 	}
 	close(pfd[1]);
 	if (pid < 0) {
@@ -724,16 +757,21 @@ int run_dpdk_child(struct hsk_topo *t, void (*fn)(void *arg, void *out),
 		close(pfd[0]);
 		return -1;
 	}
-	ok = read(pfd[0], out, out_len) == (ssize_t)out_len;
-	if (!ok)
-		snprintf(why, why_len, "the dpdk child died");
+	ok = read_until(pfd[0], out, out_len, deadline) == out_len;
 	close(pfd[0]);
+	if (!ok) {
+		kill(pid, SIGKILL);
+		snprintf(why, why_len, "%s",
+			 g_stop		   ? "interrupted" :
+			 now() >= deadline ? "the child overstayed; killed" :
+					     "the child died");
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (wait_xdp_detached(t->ifindex_local) < 0 && ok) {
+	if (o->veth && wait_xdp_detached(o->veth->ifindex_local) < 0 && ok) {
 		snprintf(why, why_len,
 			 "an XDP program stayed on %s after the dpdk child",
-			 t->if_local);
+			 o->veth->if_local);
 		ok = 0;
 	}
 	return ok ? 0 : -1;

@@ -41,12 +41,8 @@
  * dk_open(), dk_fill(), dk_move()).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -66,7 +62,6 @@
 #define PORT_IP4 TOPO_IP4_LOCAL
 #define PORT_IP6 TOPO_IP6_LOCAL
 #define STALL_CALLS 10000 /* empty calls in a row: the rest is lost */
-#define CHILD_SLACK 30	  /* s: a child's EAL, port and rounds, beyond -d */
 
 enum dk_vdev { DK_NULL, DK_RING };
 enum dk_how { DK_RAW, DK_HSK_ZC, DK_HSK_MMSG };
@@ -556,66 +551,38 @@ static void child_run(const struct dk_contender *c, const struct config *cfg,
 }
 #endif
 
-/* One contender, one rep, in a child: its figures come back through a
- * pipe, within -d plus CHILD_SLACK, or it is killed. */
+struct dk_args {
+	const struct dk_contender *c;
+	const struct config *cfg;
+};
+
+static void child_main(void *arg, void *out)
+{
+	const struct dk_args *a = arg;
+	struct dk_run *run = out;
+
+	memset(run, 0, sizeof(*run));
+#ifdef HSK_BENCH_DPDK
+	child_run(a->c, a->cfg, run);
+#else
+	(void)a;
+#endif
+}
+
+/* One contender, one rep, in a child on its vdev: its figures come back
+ * within -d plus DPDK_CHILD_SLACK, or it is killed. */
 static void run_contender(const struct dk_contender *c,
 			  const struct config *cfg, struct dk_run *run)
 {
-	double deadline = now() + cfg->duration + CHILD_SLACK;
+	struct dpdk_child o = { NULL, cfg->duration + DPDK_CHILD_SLACK,
+				cfg->rx_cpu };
+	struct dk_args a = { c, cfg };
 	struct dk_run msg;
-	size_t got = 0;
-	int pfd[2], status;
-	pid_t pid;
 
 	memset(run, 0, sizeof(*run));
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		snprintf(run->err, sizeof(run->err), "pipe: %s",
-			 strerror(errno));
-		return;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		memset(&msg, 0, sizeof(msg));
-		pin_self(cfg->rx_cpu);
-#ifdef HSK_BENCH_DPDK
-		child_run(c, cfg, &msg);
-#endif
-		_exit(write(pfd[1], &msg, sizeof(msg)) == sizeof(msg) ? 0 : 1);
-	}
-	close(pfd[1]);
-	if (pid < 0) {
-		close(pfd[0]);
-		snprintf(run->err, sizeof(run->err), "fork: %s",
-			 strerror(errno));
-		return;
-	}
-	while (got < sizeof(msg) && !g_stop) {
-		struct pollfd p = { pfd[0], POLLIN, 0 };
-		int ms = (int)((deadline - now()) * 1000);
-		ssize_t n;
-
-		if (ms <= 0 || poll(&p, 1, ms) == 0)
-			break;
-		n = read(pfd[0], (char *)&msg + got, sizeof(msg) - got);
-		if (n <= 0 && !(n < 0 && errno == EINTR))
-			break;
-		if (n > 0)
-			got += (size_t)n;
-	}
-	close(pfd[0]);
-	if (got < sizeof(msg))
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (got == sizeof(msg))
+	if (run_dpdk_child(&o, child_main, &a, &msg, sizeof(msg), run->err,
+			   sizeof(run->err)) == 0)
 		*run = msg;
-	else
-		snprintf(run->err, sizeof(run->err), "%s",
-			 g_stop		   ? "interrupted" :
-			 now() >= deadline ? "the child overstayed; killed" :
-					     "the child died");
 }
 
 struct dk_summary {
@@ -855,7 +822,8 @@ int workload_dpdk(struct config *cfg, FILE *json)
 	}
 	if (!n)
 		goto out;
-	alarm((unsigned int)(cfg->reps * n * (cfg->duration + CHILD_SLACK)) +
+	alarm((unsigned int)(cfg->reps * n *
+			     (cfg->duration + DPDK_CHILD_SLACK)) +
 	      30);
 	for (rep = 0; rep < cfg->reps && !g_stop; rep++) {
 		for (i = 0; i < N_DK && !g_stop; i++) {

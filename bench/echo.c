@@ -548,6 +548,7 @@ static void echo_contender(const struct echo_contender *c, struct hsk_topo *t,
 			   size_t backend_len, struct echo_run *run)
 {
 	struct echo_args a = { c, t, cfg, port };
+	struct dpdk_child o = { t, cfg->duration + DPDK_CHILD_SLACK, -1 };
 	struct echo_msg msg;
 
 	if (!c->backend || strcmp(c->backend, "dpdk")) {
@@ -556,7 +557,7 @@ static void echo_contender(const struct echo_contender *c, struct hsk_topo *t,
 	}
 	memset(run, 0, sizeof(*run));
 	memset(&msg, 0, sizeof(msg));
-	if (run_dpdk_child(t, echo_run_dpdk, &a, &msg, sizeof(msg), run->err,
+	if (run_dpdk_child(&o, echo_run_dpdk, &a, &msg, sizeof(msg), run->err,
 			   sizeof(run->err)) < 0)
 		return;
 	*run = msg.run;

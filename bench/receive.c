@@ -835,6 +835,7 @@ static void run_contender(const struct contender *c, struct hsk_topo *t,
 			  struct run *run)
 {
 	struct dpdk_args a = { c, t, cfg, source, port };
+	struct dpdk_child o = { t, cfg->duration + DPDK_CHILD_SLACK, -1 };
 	struct dpdk_msg msg;
 
 	if (!c->backend || strcmp(c->backend, "dpdk")) {
@@ -844,7 +845,7 @@ static void run_contender(const struct contender *c, struct hsk_topo *t,
 	}
 	memset(run, 0, sizeof(*run));
 	memset(&msg, 0, sizeof(msg));
-	if (run_dpdk_child(t, run_one_dpdk, &a, &msg, sizeof(msg), run->err,
+	if (run_dpdk_child(&o, run_one_dpdk, &a, &msg, sizeof(msg), run->err,
 			   sizeof(run->err)) < 0) {
 		run->ok = 0;
 		return;
