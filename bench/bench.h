@@ -85,15 +85,9 @@ int parse_uint(const char *s, unsigned long lo, unsigned long hi,
 /* Is contender @key among --contenders (or are all wanted)? */
 int wanted(const struct config *cfg, const char *key);
 
-/*
- * Can a workload run hotsock on @backend in the bench's own process? Not
- * dpdk: its EAL starts once per process and keeps the port, so hotsock on
- * dpdk runs only where a workload forks a child for it (receive, echo,
- * dpdk). note_dpdk_not_here() says so once, on the terminal, for
- * @workload, when --backend asked for dpdk.
- */
-int in_process_backend(const char *backend);
-void note_dpdk_not_here(const struct config *cfg, const char *workload);
+/* Is @backend (NULL: the environment's) dpdk, whose hotsock runs each
+ * rep in a child of its own (run_dpdk_child())? */
+int dpdk_backend(const char *backend);
 
 /* Can af_xdp serve a UDP socket on hsk0? 1 yes, 0 no (*why says why). */
 int probe_af_xdp(struct hsk_topo *t, const struct config *cfg, char *why,
@@ -118,6 +112,14 @@ uint32_t build_frame(unsigned char *f, const struct hsk_topo *t, int family,
  * (hotsock on dpdk) must when hsk1 answers no request. Return: its length.
  */
 uint32_t build_solicit(unsigned char *f, const struct hsk_topo *t, int family);
+
+/*
+ * Sends build_solicit()'s request from hsk1, through a packet socket of
+ * the peer namespace: for a peer whose own receiver (a raw XSK) takes
+ * every frame and answers none, yet must be learnt by hotsock on dpdk.
+ * Return: 0, or -1 with errno.
+ */
+int peer_solicit(struct hsk_topo *t, int family);
 
 /* Permanent neighbour entries both ways, so that a receiver that takes
  * every frame (ARP included) never starves a sender of its neighbour. */

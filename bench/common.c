@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <linux/ethtool.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
 
 #include "bench.h"
@@ -205,6 +206,24 @@ uint32_t build_solicit(unsigned char *f, const struct hsk_topo *t, int family)
 	sum = csum_add(0, p + 8, 32) + 58 + 32;
 	put16(p + 42, csum_fold(csum_add(sum, p + 40, 32)));
 	return ETH_HLEN_ + 40 + 32;
+}
+
+int peer_solicit(struct hsk_topo *t, int family)
+{
+	unsigned char f[ETH_HLEN_ + 80];
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
+				  .sll_ifindex = t->ifindex_peer,
+				  .sll_halen = 6 };
+	uint32_t len = build_solicit(f, t, family);
+	int fd = topo_peer_socket(t, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	memcpy(ll.sll_addr, f, 6);
+	n = sendto(fd, f, len, 0, (struct sockaddr *)&ll, sizeof(ll));
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 void fill_addr(const struct hsk_topo *t, int family, int local, int port,
@@ -659,21 +678,9 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-int in_process_backend(const char *backend)
+int dpdk_backend(const char *backend)
 {
-	return !backend || strcmp(backend, "dpdk");
-}
-
-void note_dpdk_not_here(const struct config *cfg, const char *workload)
-{
-	for (unsigned int b = 0; b < cfg->n_backends; b++)
-		if (!in_process_backend(cfg->backends[b])) {
-			printf("%s: hotsock on dpdk is not measured here: it "
-			       "runs in the receive, echo\nand dpdk workloads, "
-			       "each rep in a process of its own\n",
-			       workload);
-			return;
-		}
+	return backend && !strcmp(backend, "dpdk");
 }
 
 int wanted(const struct config *cfg, const char *key)

@@ -10,7 +10,8 @@
  *                          hsk_buf_release (the zero-copy API)
  *   kernel recvfrom        sendto(2) + recvfrom(2)
  *
- * the hotsock ones once per backend, each with busy polling off (the
+ * the hotsock ones once per backend (dpdk in a child of its own, as in
+ * the receive workload), each with busy polling off (the
  * receive blocks) and on (hotsock: busy_poll_us; the kernel, and the
  * echoing socket: SO_BUSY_POLL and a non-blocking receive in a loop).
  * Both ends keep veth's default: each end's receive work runs in its
@@ -315,11 +316,61 @@ out:
 	if (e.fd >= 0)
 		close(e.fd);
 	free(cl.buf);
-	if (c->backend && wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
+	/* dpdk's port stays until its child ends: run_dpdk_child() waits. */
+	if (c->backend && !dpdk_backend(c->backend) &&
+	    wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
 		snprintf(run->err, sizeof(run->err),
 			 "an XDP program stayed on %s", t->if_local);
 		run->ok = 0;
 	}
+}
+
+struct pp_msg {
+	struct pp_run run;
+	char backend[16];
+};
+
+struct pp_args {
+	const struct pp_contender *c;
+	struct hsk_topo *t;
+	const struct config *cfg;
+	int port;
+	struct hist *h;
+};
+
+static void pp_run_child(void *arg, void *out)
+{
+	const struct pp_args *a = arg;
+	struct pp_msg *msg = out;
+
+	pp_run_one(a->c, a->t, a->cfg, a->port, a->h, msg->backend,
+		   sizeof(msg->backend), &msg->run);
+}
+
+/*
+ * hotsock on dpdk runs in a child of its own (run_dpdk_child()), the
+ * others here. Its port resolves hsk1, and answers the peer kernel's
+ * requests for hsk0, itself.
+ */
+static void pp_contender(const struct pp_contender *c, struct hsk_topo *t,
+			 const struct config *cfg, int port, struct hist *h,
+			 char *backend, size_t backend_len, struct pp_run *run)
+{
+	struct pp_args a = { c, t, cfg, port, h };
+	struct dpdk_child o = { t, cfg->duration + DPDK_CHILD_SLACK, -1 };
+	struct pp_msg msg;
+
+	if (!dpdk_backend(c->backend)) {
+		pp_run_one(c, t, cfg, port, h, backend, backend_len, run);
+		return;
+	}
+	memset(run, 0, sizeof(*run));
+	memset(&msg, 0, sizeof(msg));
+	if (run_dpdk_child(&o, pp_run_child, &a, &msg, sizeof(msg), run->err,
+			   sizeof(run->err)) < 0)
+		return;
+	*run = msg.run;
+	snprintf(backend, backend_len, "%s", msg.backend);
 }
 
 #define PP_MAX (2 * (2 * MAX_BACKENDS + 1))
@@ -330,8 +381,6 @@ static unsigned int make_pp(const struct config *cfg, struct pp_contender *out)
 
 	for (busy = 0; busy < 2; busy++) {
 		for (b = 0; b < cfg->n_backends; b++) {
-			if (!in_process_backend(cfg->backends[b]))
-				continue;
 			if (wanted(cfg, "hsk_recvfrom"))
 				out[n++] = (struct pp_contender){
 					"hotsock hsk_recvfrom", "hsk_recvfrom",
@@ -376,7 +425,6 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 	       cfg->family == 6 ? TOPO_IP6_LOCAL : TOPO_IP4_LOCAL,
 	       cfg->family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER, cfg->reps,
 	       cfg->duration, BUSY_POLL_US);
-	note_dpdk_not_here(cfg, "pingpong");
 	alarm((unsigned int)(cfg->reps * n * (cfg->duration + 5)) + 30);
 	for (c = 0; c < n; c++)
 		snprintf(backend[c], sizeof(backend[c]), "%s",
@@ -388,8 +436,8 @@ int workload_pingpong(struct hsk_topo *t, struct config *cfg, FILE *json)
 			progress("pingpong: rep %u/%u %s %s busy %s", rep + 1,
 				 cfg->reps, cs[c].name, backend[c],
 				 cs[c].busy ? "on" : "off");
-			pp_run_one(&cs[c], t, cfg, port++, h, backend[c],
-				   sizeof(backend[c]), r);
+			pp_contender(&cs[c], t, cfg, port++, h, backend[c],
+				     sizeof(backend[c]), r);
 			if (!r->ok) {
 				status = 1;
 				progress("pingpong: %s %s FAILED: %s",

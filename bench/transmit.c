@@ -13,7 +13,10 @@
  *   kernel sendto          sendto(2)
  *   kernel sendmmsg        sendmmsg(2), --batch per call
  *
- * the hotsock ones once per backend. Every send is non-blocking
+ * the hotsock ones once per backend (dpdk in a child of its own, as in
+ * the receive workload: the counter lives in memory it shares; the
+ * peer's first frame is a neighbour request, from which hotsock learns
+ * hsk1, as the counter answers none). Every send is non-blocking
  * (MSG_DONTWAIT): a call refused for lack of room (EAGAIN, ENOBUFS) is
  * counted and the loop goes on. hsk1's receive work runs in a NAPI
  * thread pinned to the counter's CPU (unless --napi inline), so the
@@ -28,6 +31,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +46,7 @@
 #define TX_SRC_PORT 22999
 #define TX_WARMUP 0.2		  /* s */
 #define COUNTER_START_TIMEOUT 3.0 /* s */
+#define SOLICIT_TRIES 3		  /* dpdk: warm-ups, each after a request */
 #define DELIVERED_BOUND 0.95 /* counted / sent from which the sender bounds */
 
 enum tx_how {
@@ -341,6 +346,7 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 		       char *backend, size_t backend_len, struct tx_run *run)
 {
 	struct txer s;
+	unsigned int tries = 0;
 	uint64_t c0;
 	double t0;
 
@@ -352,12 +358,26 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 		tx_fail(run, "sender");
 		goto out;
 	}
-	if (send_for(&s, TX_WARMUP, NULL) < 0) {
-		tx_fail(run, c->name);
-		goto out;
-	}
-	/* What the warm-up sent lands before the window opens. */
-	usleep(20000);
+	/*
+	 * hotsock on dpdk resolves hsk1 itself, and the counter answers no
+	 * request: hsk1 asks first, and is learnt from its request; again
+	 * (a few times) while the warm-up reaches nothing.
+	 */
+	do {
+		c0 = atomic_load(&k->count);
+		if (dpdk_backend(c->backend) &&
+		    peer_solicit(t, cfg->family) < 0) {
+			tx_fail(run, "neighbour request from the peer");
+			goto out;
+		}
+		if (send_for(&s, TX_WARMUP, NULL) < 0) {
+			tx_fail(run, c->name);
+			goto out;
+		}
+		/* What the warm-up sent lands before the window opens. */
+		usleep(20000);
+	} while (dpdk_backend(c->backend) && atomic_load(&k->count) == c0 &&
+		 ++tries < SOLICIT_TRIES && !g_stop);
 	c0 = atomic_load(&k->count);
 	t0 = now();
 	if (send_for(&s, cfg->duration, run) < 0) {
@@ -379,11 +399,59 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 	}
 out:
 	close_txer(&s);
-	if (wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
+	/* The next contender starts on a bare hsk0 (dpdk's port stays until
+	 * its child ends: run_dpdk_child() sees to it). */
+	if (!dpdk_backend(c->backend) &&
+	    wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
 		snprintf(run->err, sizeof(run->err),
 			 "an XDP program stayed on %s", t->if_local);
 		run->ok = 0;
 	}
+}
+
+struct tx_msg {
+	struct tx_run run;
+	char backend[16];
+};
+
+struct tx_args {
+	const struct contender *c;
+	struct hsk_topo *t;
+	const struct config *cfg;
+	struct counter *k;
+	int port;
+};
+
+static void tx_run_child(void *arg, void *out)
+{
+	const struct tx_args *a = arg;
+	struct tx_msg *msg = out;
+
+	tx_run_one(a->c, a->t, a->cfg, a->k, a->port, msg->backend,
+		   sizeof(msg->backend), &msg->run);
+}
+
+/* hotsock on dpdk runs in a child of its own (run_dpdk_child()), which
+ * reads the counter in shared memory; the others here. */
+static void tx_contender(const struct contender *c, struct hsk_topo *t,
+			 const struct config *cfg, struct counter *k, int port,
+			 char *backend, size_t backend_len, struct tx_run *run)
+{
+	struct tx_args a = { c, t, cfg, k, port };
+	struct dpdk_child o = { t, cfg->duration + DPDK_CHILD_SLACK, -1 };
+	struct tx_msg msg;
+
+	if (!dpdk_backend(c->backend)) {
+		tx_run_one(c, t, cfg, k, port, backend, backend_len, run);
+		return;
+	}
+	memset(run, 0, sizeof(*run));
+	memset(&msg, 0, sizeof(msg));
+	if (run_dpdk_child(&o, tx_run_child, &a, &msg, sizeof(msg), run->err,
+			   sizeof(run->err)) < 0)
+		return;
+	*run = msg.run;
+	snprintf(backend, backend_len, "%s", msg.backend);
 }
 
 static unsigned int make_tx(const struct config *cfg, struct contender *out)
@@ -393,8 +461,6 @@ static unsigned int make_tx(const struct config *cfg, struct contender *out)
 	for (b = 0; b < nb; b++) {
 		const char *be = cfg->n_backends ? cfg->backends[b] : NULL;
 
-		if (!in_process_backend(be))
-			continue;
 		for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
 			add_contender(cfg, &hsk_tx[i], be, out, &n);
 	}
@@ -495,22 +561,29 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	unsigned int n = make_tx(cfg, cs), c, rep;
 	struct plot_row rows[TX_MAX];
 	struct tx_run *runs;
-	struct counter k;
+	struct counter *k;
 	pthread_t th;
 	int status = 0, port = TX_PORT;
 	unsigned int nr = 0;
 	double t_start = now();
 
 	runs = calloc((size_t)n * cfg->reps, sizeof(*runs));
-	if (!runs)
+	/* Shared: a contender's child reads the count as it goes. */
+	k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!runs || k == MAP_FAILED) {
+		free(runs);
+		if (k != MAP_FAILED)
+			munmap(k, sizeof(*k));
 		return 1;
+	}
 	if (!cfg->napi_inline &&
 	    setup_napi(t, 1, cfg->tx_cpu, &napi, why, sizeof(why)) < 0) {
 		printf("napi: %s's receive work stays inline (%s)\n",
 		       t->if_peer, why);
 		napi.pid = -1;
 	}
-	if (start_counter(&k, t, cfg->tx_cpu,
+	if (start_counter(k, t, cfg->tx_cpu,
 			  (uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) +
 				     8 + cfg->size),
 			  &th) < 0) {
@@ -519,6 +592,7 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 			t->if_peer, strerror(errno));
 		napi_inline(t, &napi);
 		free(runs);
+		munmap(k, sizeof(*k));
 		return 1;
 	}
 	printf("\n== transmit: UDP/IPv%d, %zu-byte payloads, %s -> %s; a "
@@ -530,7 +604,6 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	       cfg->reps, cfg->duration, cfg->batch, t->if_peer,
 	       napi.pid > 0 ? "in a NAPI thread on the counter's CPU" :
 			      "inline, on the sender's CPU");
-	note_dpdk_not_here(cfg, "transmit");
 	alarm((unsigned int)(cfg->reps * n * (cfg->duration + 5)) + 30);
 	for (c = 0; c < n; c++)
 		snprintf(backend[c], sizeof(backend[c]), "?");
@@ -541,8 +614,8 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 			progress("transmit: rep %u/%u %s %s", rep + 1,
 				 cfg->reps, cs[c].name,
 				 cs[c].backend ? cs[c].backend : "");
-			tx_run_one(&cs[c], t, cfg, &k, port++, backend[c],
-				   sizeof(backend[c]), r);
+			tx_contender(&cs[c], t, cfg, k, port++, backend[c],
+				     sizeof(backend[c]), r);
 			if (!r->ok) {
 				status = 1;
 				progress("transmit: %s %s FAILED: %s",
@@ -551,8 +624,9 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 		}
 	progress_done();
 	alarm(0);
-	atomic_store(&k.stop, 1);
+	atomic_store(&k->stop, 1);
 	pthread_join(th, NULL);
+	munmap(k, sizeof(*k));
 	napi_inline(t, &napi);
 	if (g_stop) {
 		free(runs);
