@@ -149,6 +149,7 @@ int wait_xdp_detached(int ifindex);
  * interrupted, or the XDP program stayed).
  */
 #define DPDK_CHILD_SLACK 30 /* s: a child's EAL and port, beyond -d */
+#define HSK0_VDEV "net_af_xdp0,iface=hsk0" /* dpdk's port on the veth pair */
 
 struct dpdk_child {
 	struct hsk_topo *veth;
@@ -159,6 +160,11 @@ struct dpdk_child {
 int run_dpdk_child(const struct dpdk_child *o, void (*fn)(void *arg, void *out),
 		   void *arg, void *out, size_t out_len, char *why,
 		   size_t why_len);
+
+/* In a veth child: the vdev hotsock on dpdk gets (the first --vdev= of
+ * HOTSOCK_DPDK_ARGS), for a raw rte_eth loop on the same one, into
+ * @buf. */
+void child_vdev(char *buf, size_t len);
 
 /* Where an interface's kernel receive work runs (see common.c). */
 struct napi_setup {

@@ -745,8 +745,7 @@ int run_dpdk_child(const struct dpdk_child *o, void (*fn)(void *arg, void *out),
 		close(pfd[0]);
 		pin_self(o->cpu);
 		if (o->veth) {
-			setenv("HOTSOCK_DPDK_ARGS",
-			       "--vdev=net_af_xdp0,iface=hsk0", 0);
+			setenv("HOTSOCK_DPDK_ARGS", "--vdev=" HSK0_VDEV, 0);
 			setenv("HOTSOCK_DPDK_IP", TOPO_IP4_LOCAL "/24", 0);
 			setenv("HOTSOCK_DPDK_IP6", TOPO_IP6_LOCAL "/64", 0);
 		}
@@ -782,6 +781,19 @@ int run_dpdk_child(const struct dpdk_child *o, void (*fn)(void *arg, void *out),
 		ok = 0;
 	}
 	return ok ? 0 : -1;
+}
+
+void child_vdev(char *buf, size_t len)
+{
+	const char *args = getenv("HOTSOCK_DPDK_ARGS");
+	const char *v = args ? strstr(args, "--vdev=") : NULL;
+
+	if (!v) {
+		snprintf(buf, len, "%s", HSK0_VDEV);
+		return;
+	}
+	v += strlen("--vdev=");
+	snprintf(buf, len, "%.*s", (int)strcspn(v, " \t"), v);
 }
 
 void add_contender(const struct config *cfg, const struct contender *c,

@@ -401,7 +401,7 @@ static int move_once(struct dk_loop *l, unsigned int k)
 
 	if (l->c->how == DK_RAW)
 		return (int)(l->c->tx ? rte_raw_tx(k, l->frame, l->frame_len) :
-					rte_raw_rx(k));
+					rte_raw_rx(k, 0));
 	if (l->c->tx) {
 		n = (int)hsk_send_round(l, l->fd, k, &err);
 		errno = err;

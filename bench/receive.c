@@ -24,6 +24,10 @@
  *   raw xsk                libxdp's own program and an XSK on hsk0, its
  *                          rings read with libxdp's helpers, poll(2) when
  *                          idle: frames counted, nothing parsed
+ *   raw rte_eth            rte_eth_rx_burst on hotsock on dpdk's vdev
+ * (net_af_xdp over hsk0)
+ *                          (rte_raw.c), busy polling: frames counted,
+ *                          nothing parsed; with dpdk among the backends
  *   kernel  recvfrom       recvfrom(2)
  *   kernel  recvmmsg       recvmmsg(2), --batch per call
  *
@@ -86,6 +90,9 @@
 
 #include "xsk_raw.h"
 #endif
+#ifdef HSK_BENCH_DPDK
+#include "rte_raw.h"
+#endif
 
 #define PORT_BASE 20000
 #define RX_TIMEOUT 0.2		 /* s: bounds every receive call */
@@ -106,6 +113,7 @@ enum how {
 	HSK_RECV_ZC,
 	HSK_PACKET_ZC,
 	RAW_XSK,
+	RAW_RTE,
 	KERN_RECVFROM,
 	KERN_RECVMMSG
 };
@@ -123,6 +131,13 @@ static const struct contender raw_contender = { .name = "raw xsk",
 						.key = "raw_xsk",
 						.how = RAW_XSK };
 
+/* The raw engine beneath dpdk: rte_eth_rx_burst on the vdev hotsock on
+ * dpdk gets (net_af_xdp over hsk0), frames counted, nothing parsed
+ * (rte_raw.c), in a child as hotsock on dpdk is. */
+static const struct contender rte_contender = { .name = "raw rte_eth",
+						.key = "raw_rte",
+						.how = RAW_RTE };
+
 static const struct contender kernel_contenders[] = {
 	{ "kernel recvfrom", "recvfrom", KERN_RECVFROM, 0, 1, NULL },
 	{ "kernel recvmmsg", "recvmmsg", KERN_RECVMMSG, 0, 0, NULL },
@@ -136,7 +151,7 @@ static const struct contender_list all_contenders[] = {
 };
 
 #define MAX_CONTENDERS                                       \
-	(MAX_BACKENDS * ARRAY_SIZE(hotsock_contenders) + 1 + \
+	(MAX_BACKENDS * ARRAY_SIZE(hotsock_contenders) + 2 + \
 	 ARRAY_SIZE(kernel_contenders))
 
 enum source_kind { SRC_KERNEL, SRC_XSK };
@@ -304,9 +319,10 @@ struct receiver {
 	struct hsk_buf zc[BATCH_MAX];
 #ifdef HSK_BENCH_XSK
 	struct xsk_raw *xsk; /* raw xsk */
-	uint32_t frame_len;  /* raw xsk: the source's frames' length */
 #endif
-	uint64_t bad; /* datagrams of the wrong length */
+	int rte;	    /* raw rte_eth: its port is open */
+	uint32_t frame_len; /* raw: the source's frames' length */
+	uint64_t bad;	    /* datagrams of the wrong length */
 	unsigned int sink;
 };
 
@@ -405,6 +421,15 @@ static int receive(struct receiver *r)
 #else
 		break;
 #endif
+	case RAW_RTE:
+#ifdef HSK_BENCH_DPDK
+		n = (int)rte_raw_rx(r->batch, r->frame_len);
+		if (!n)
+			errno = EAGAIN;
+		return n;
+#else
+		break;
+#endif
 	}
 	errno = EINVAL;
 	return -1;
@@ -437,6 +462,8 @@ static uint64_t receiver_drops(const struct receiver *r, int *ok,
 		return xsk_raw_rx_dropped(r->xsk);
 	}
 #endif
+	if (r->c->how == RAW_RTE)
+		return 0;
 	{
 		uint32_t mem[SK_MEMINFO_VARS];
 		socklen_t len = sizeof(mem);
@@ -462,15 +489,31 @@ static int open_receiver(struct receiver *r, const struct hsk_topo *t,
 	fill_addr(t, cfg->family, 1, port, &ss, &sslen);
 	snprintf(backend, backend_len, "%s",
 		 r->c->how == RAW_XSK ? "libxdp" :
+		 r->c->how == RAW_RTE ? "rte_eth" :
 		 !r->c->hotsock	      ? "-" :
 		 r->c->backend	      ? r->c->backend :
 					"?");
-	if (r->c->how == RAW_XSK) {
+	r->frame_len = (uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) + 8 +
+				  r->size);
+	if (r->c->how == RAW_RTE) {
+#ifdef HSK_BENCH_DPDK
+		char err[160], vdev[128];
+
+		child_vdev(vdev, sizeof(vdev));
+		if (rte_raw_open(vdev, err, sizeof(err)) < 0) {
+			fprintf(stderr, "hotsock-bench: %s\n", err);
+			errno = ENODEV;
+			return -1;
+		}
+		r->rte = 1;
+		return 0;
+#else
+		errno = ENOTSUP;
+		return -1;
+#endif
+	} else if (r->c->how == RAW_XSK) {
 #ifdef HSK_BENCH_XSK
 		/* Every frame of hsk0's queue 0, through libxdp's program. */
-		r->frame_len =
-			(uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) +
-				   8 + r->size);
 		r->xsk = xsk_raw_open(t->if_local, true);
 		if (!r->xsk)
 			return -1;
@@ -549,6 +592,11 @@ static void close_receiver(struct receiver *r)
 #ifdef HSK_BENCH_XSK
 	xsk_raw_close(r->xsk);
 	r->xsk = NULL;
+#endif
+#ifdef HSK_BENCH_DPDK
+	if (r->rte)
+		rte_raw_close();
+	r->rte = 0;
 #endif
 	if (r->fd >= 0) {
 		if (r->c->hotsock)
@@ -667,6 +715,13 @@ static void fail(struct run *run, const char *what)
 {
 	snprintf(run->err, sizeof(run->err), "%s: %s", what, strerror(errno));
 	run->ok = 0;
+}
+
+/* On dpdk's EAL, which runs once per process: hotsock on dpdk, raw
+ * rte_eth. */
+static int in_child(const struct contender *c)
+{
+	return dpdk_backend(c->backend) || c->how == RAW_RTE;
 }
 
 /* One contender, one rep. */
@@ -795,8 +850,8 @@ out:
 #ifdef HSK_BENCH_XSK
 	/* The next contender starts on a bare hsk0 (dpdk's port stays until
 	 * its process ends: run_contender() waits for that one). */
-	if ((!c->backend || strcmp(c->backend, "dpdk")) &&
-	    wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
+	if (!in_child(c) && wait_xdp_detached(t->ifindex_local) < 0 &&
+	    run->ok) {
 		snprintf(run->err, sizeof(run->err),
 			 "an XDP program stayed on %s %.0f s after close",
 			 t->if_local, DETACH_TIMEOUT);
@@ -827,8 +882,8 @@ static void run_one_dpdk(void *arg, void *out)
 		a->cfg->tx_cpu, msg->backend, sizeof(msg->backend), &msg->run);
 }
 
-/* A dpdk contender runs in a child of its own (run_dpdk_child()), the
- * others here. */
+/* A contender on dpdk's EAL runs in a child of its own
+ * (run_dpdk_child()), the others here. */
 static void run_contender(const struct contender *c, struct hsk_topo *t,
 			  const struct config *cfg, enum source_kind source,
 			  int port, char *backend, size_t backend_len,
@@ -838,7 +893,7 @@ static void run_contender(const struct contender *c, struct hsk_topo *t,
 	struct dpdk_child o = { t, cfg->duration + DPDK_CHILD_SLACK, -1 };
 	struct dpdk_msg msg;
 
-	if (!c->backend || strcmp(c->backend, "dpdk")) {
+	if (!in_child(c)) {
 		run_one(c, t, cfg, source, port, cfg->rx_cpu, cfg->tx_cpu,
 			backend, backend_len, run);
 		return;
@@ -1045,6 +1100,11 @@ static void make_contenders(const struct config *cfg, int have_raw)
 		for (i = 0; i < ARRAY_SIZE(hotsock_contenders); i++)
 			add_contender(cfg, &hotsock_contenders[i], backend,
 				      contenders, &n_contenders);
+#ifdef HSK_BENCH_DPDK
+		if (dpdk_backend(backend))
+			add_contender(cfg, &rte_contender, NULL, contenders,
+				      &n_contenders);
+#endif
 		if (!raw_done && backend && !strcmp(backend, "af_xdp")) {
 			add_contender(cfg, &raw_contender, NULL, contenders,
 				      &n_contenders);

@@ -2,10 +2,11 @@
 /*
  * The raw engine beneath the dpdk backend: a bare rte_eth_rx_burst /
  * rte_eth_tx_burst loop on a vdev (net_null, which makes or frees mbufs,
- * or a net_ring loop). No parsing, no demultiplexing: the floor hotsock's
- * cost is measured against, as raw xsk is on af_xdp. The EAL runs once
- * per process: this runs in a child of its own (the dpdk workload's, or
- * the instruction counts').
+ * a net_ring loop, or net_af_xdp on hsk0). No parsing, no
+ * demultiplexing: the floor hotsock's cost is measured against, as raw
+ * xsk is on af_xdp. The EAL runs once per process: this runs in a child
+ * of its own (the dpdk workload's, the receive and transmit workloads',
+ * or the instruction counts').
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,13 +85,17 @@ void rte_raw_close(void)
 	rte_eal_cleanup();
 }
 
-unsigned int rte_raw_rx(unsigned int batch)
+unsigned int rte_raw_rx(unsigned int batch, uint32_t len)
 {
 	struct rte_mbuf *m[BATCH_MAX];
 	uint16_t n = rte_eth_rx_burst(0, 0, m, (uint16_t)batch);
+	unsigned int ok = n;
 
+	if (len)
+		for (unsigned int i = 0; i < n; i++)
+			ok -= m[i]->pkt_len != len;
 	rte_pktmbuf_free_bulk(m, n);
-	return n;
+	return ok;
 }
 
 unsigned int rte_raw_tx(unsigned int batch, const void *frame, uint32_t len)

@@ -16,11 +16,12 @@
 int rte_raw_open(const char *vdev, char *err, size_t err_len);
 void rte_raw_close(void);
 /*
- * One burst of at most @batch (<= BATCH_MAX): mbufs received and freed;
- * or allocated, given @frame's @len bytes (@frame NULL: the length only)
+ * One burst of at most @batch (<= BATCH_MAX): mbufs received and freed
+ * (counted: those of @len bytes, or every one when @len is 0); or
+ * allocated, given @frame's @len bytes (@frame NULL: the length only)
  * and sent, what the port refuses freed. Return: how many.
  */
-unsigned int rte_raw_rx(unsigned int batch);
+unsigned int rte_raw_rx(unsigned int batch, uint32_t len);
 unsigned int rte_raw_tx(unsigned int batch, const void *frame, uint32_t len);
 
 /* Port 0's packet counters, whoever started it (these loops or hotsock):

@@ -10,6 +10,10 @@
  *                          and sent
  *   raw xsk                the bare libxdp TX ring on hsk0 queue 0, one
  *                          prebuilt frame (xsk_raw.c)
+ *   raw rte_eth            rte_eth_tx_burst on dpdk's vdev (net_af_xdp
+ *                          over hsk0), the prebuilt frame copied into
+ *                          each mbuf (rte_raw.c): with dpdk among the
+ *                          backends
  *   kernel sendto          sendto(2)
  *   kernel sendmmsg        sendmmsg(2), --batch per call
  *
@@ -41,6 +45,9 @@
 #ifdef HSK_BENCH_XSK
 #include "xsk_raw.h"
 #endif
+#ifdef HSK_BENCH_DPDK
+#include "rte_raw.h"
+#endif
 
 #define TX_PORT 22000
 #define TX_SRC_PORT 22999
@@ -54,6 +61,7 @@ enum tx_how {
 	TX_HSK_SENDMMSG,
 	TX_HSK_SEND_ZC,
 	TX_RAW_XSK,
+	TX_RAW_RTE,
 	TX_KERN_SENDTO,
 	TX_KERN_SENDMMSG
 };
@@ -70,13 +78,20 @@ static const struct contender other_tx[] = {
 	{ "kernel sendmmsg", "sendmmsg", TX_KERN_SENDMMSG, 0, 0, NULL },
 };
 
+/* The raw engine beneath dpdk: rte_eth_tx_burst on the vdev hotsock on
+ * dpdk gets (net_af_xdp over hsk0), the frame copied into each mbuf
+ * (rte_raw.c), in a child as hotsock on dpdk is. */
+static const struct contender rte_tx = {
+	"raw rte_eth", "raw_rte", TX_RAW_RTE, 0, 0, NULL
+};
+
 /* Every contender, for the instruction counts to find by key. */
 static const struct contender_list all_tx[] = {
 	{ hsk_tx, ARRAY_SIZE(hsk_tx) },
 	{ other_tx, ARRAY_SIZE(other_tx) },
 };
 
-#define TX_MAX (MAX_BACKENDS * ARRAY_SIZE(hsk_tx) + ARRAY_SIZE(other_tx))
+#define TX_MAX (MAX_BACKENDS * ARRAY_SIZE(hsk_tx) + 1 + ARRAY_SIZE(other_tx))
 
 struct tx_run {
 	int ok;
@@ -151,8 +166,10 @@ struct txer {
 	unsigned int held; /* zc: lent and not yet sent */
 #ifdef HSK_BENCH_XSK
 	struct xsk_raw *xsk;
-	uint32_t frame_len;
 #endif
+	int rte; /* raw rte_eth: its port is open */
+	unsigned char frame[ETH_HLEN_ + MTU]; /* raw: prebuilt */
+	uint32_t frame_len;
 };
 
 static void init_txer(struct txer *s, const struct contender *c,
@@ -215,6 +232,12 @@ static int send_once(struct txer *s)
 #else
 		break;
 #endif
+	case TX_RAW_RTE:
+#ifdef HSK_BENCH_DPDK
+		return (int)rte_raw_tx(s->batch, s->frame, s->frame_len);
+#else
+		break;
+#endif
 	}
 	errno = ENOTSUP;
 	return -1;
@@ -245,17 +268,33 @@ static int open_txer(struct txer *s, struct hsk_topo *t,
 		s->msgs[i].msg_hdr.msg_iov = &s->iov;
 		s->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
+	s->frame_len = build_frame(s->frame, t, cfg->family, 0, TX_SRC_PORT,
+				   port, cfg->size);
+	if (s->c->how == TX_RAW_RTE) {
+#ifdef HSK_BENCH_DPDK
+		char err[160], vdev[128];
+
+		snprintf(backend, backend_len, "rte_eth");
+		child_vdev(vdev, sizeof(vdev));
+		if (rte_raw_open(vdev, err, sizeof(err)) < 0) {
+			fprintf(stderr, "hotsock-bench: %s\n", err);
+			errno = ENODEV;
+			return -1;
+		}
+		s->rte = 1;
+		return 0;
+#else
+		errno = ENOTSUP;
+		return -1;
+#endif
+	}
 	if (s->c->how == TX_RAW_XSK) {
 #ifdef HSK_BENCH_XSK
-		unsigned char frame[ETH_HLEN_ + MTU];
-
 		snprintf(backend, backend_len, "libxdp");
 		s->xsk = xsk_raw_open(t->if_local, false);
 		if (!s->xsk)
 			return -1;
-		s->frame_len = build_frame(frame, t, cfg->family, 0,
-					   TX_SRC_PORT, port, cfg->size);
-		xsk_raw_tx_prepare(s->xsk, frame, s->frame_len);
+		xsk_raw_tx_prepare(s->xsk, s->frame, s->frame_len);
 		return 0;
 #else
 		errno = ENOTSUP;
@@ -293,6 +332,11 @@ static void close_txer(struct txer *s)
 #ifdef HSK_BENCH_XSK
 	xsk_raw_close(s->xsk);
 	s->xsk = NULL;
+#endif
+#ifdef HSK_BENCH_DPDK
+	if (s->rte)
+		rte_raw_close();
+	s->rte = 0;
 #endif
 	if (s->fd >= 0) {
 		if (s->c->hotsock) {
@@ -339,6 +383,13 @@ static int send_for(struct txer *s, double secs, struct tx_run *run)
 			break;
 	}
 	return 0;
+}
+
+/* On dpdk's EAL, which runs once per process: hotsock on dpdk, raw
+ * rte_eth. */
+static int tx_in_child(const struct contender *c)
+{
+	return dpdk_backend(c->backend) || c->how == TX_RAW_RTE;
 }
 
 static void tx_run_one(const struct contender *c, struct hsk_topo *t,
@@ -401,8 +452,8 @@ out:
 	close_txer(&s);
 	/* The next contender starts on a bare hsk0 (dpdk's port stays until
 	 * its child ends: run_dpdk_child() sees to it). */
-	if (!dpdk_backend(c->backend) &&
-	    wait_xdp_detached(t->ifindex_local) < 0 && run->ok) {
+	if (!tx_in_child(c) && wait_xdp_detached(t->ifindex_local) < 0 &&
+	    run->ok) {
 		snprintf(run->err, sizeof(run->err),
 			 "an XDP program stayed on %s", t->if_local);
 		run->ok = 0;
@@ -431,8 +482,9 @@ static void tx_run_child(void *arg, void *out)
 		   sizeof(msg->backend), &msg->run);
 }
 
-/* hotsock on dpdk runs in a child of its own (run_dpdk_child()), which
- * reads the counter in shared memory; the others here. */
+/* A contender on dpdk's EAL runs in a child of its own
+ * (run_dpdk_child()), which reads the counter in shared memory; the
+ * others here. */
 static void tx_contender(const struct contender *c, struct hsk_topo *t,
 			 const struct config *cfg, struct counter *k, int port,
 			 char *backend, size_t backend_len, struct tx_run *run)
@@ -441,7 +493,7 @@ static void tx_contender(const struct contender *c, struct hsk_topo *t,
 	struct dpdk_child o = { t, cfg->duration + DPDK_CHILD_SLACK, -1 };
 	struct tx_msg msg;
 
-	if (!dpdk_backend(c->backend)) {
+	if (!tx_in_child(c)) {
 		tx_run_one(c, t, cfg, k, port, backend, backend_len, run);
 		return;
 	}
@@ -463,6 +515,10 @@ static unsigned int make_tx(const struct config *cfg, struct contender *out)
 
 		for (i = 0; i < ARRAY_SIZE(hsk_tx); i++)
 			add_contender(cfg, &hsk_tx[i], be, out, &n);
+#ifdef HSK_BENCH_DPDK
+		if (dpdk_backend(be))
+			add_contender(cfg, &rte_tx, NULL, out, &n);
+#endif
 	}
 	for (i = 0; i < ARRAY_SIZE(other_tx); i++) {
 #ifndef HSK_BENCH_XSK
