@@ -20,12 +20,13 @@
 
 #include "dpdk.h"
 
-#define RX_OVERHEAD 256	      /* charged per datagram against SO_RCVBUF */
-#define MAX_GROUPS 20	      /* IP_MAX_MEMBERSHIPS */
-#define WAIT_SPINS 64	      /* polls before the first sleep of a wait */
-#define WAIT_MAX_NS 1000000L  /* longest sleep of a wait: 1 ms */
-#define RESOLVE_POLLS 200     /* a send that resolves runs the port */
-#define RESOLVE_NAP_NS 25000L /* ... for up to 200 x 25 us */
+#define RX_OVERHEAD 256		/* charged per datagram against SO_RCVBUF */
+#define MAX_GROUPS 20		/* IP_MAX_MEMBERSHIPS */
+#define WAIT_SPINS 64		/* polls before the first sleep of a wait */
+#define WAIT_MAX_NS 1000000L	/* longest nap of a wait: 1 ms */
+#define WAIT_SLEEP_NS 10000000L /* ... on the queues' descriptors: 10 ms */
+#define RESOLVE_POLLS 200	/* a send that resolves runs the port */
+#define RESOLVE_NAP_NS 25000L	/* ... for up to 200 x 25 us */
 #define UDP4_MAX_PAYLOAD (65535u - HSK_IP4_HLEN - HSK_UDP_HLEN)
 #define UDP6_MAX_PAYLOAD (65535u - HSK_UDP_HLEN)
 /* The kernel's "check and route, send nothing" (include/linux/socket.h),
@@ -922,36 +923,55 @@ static int dp_extra_fds(struct hsk_sock *s, int *fds, int max)
 
 /*
  * Run to completion: a waiting thread keeps the port turning (so ARP, ND
- * and pings are answered while it waits), spinning a little, then
- * sleeping in growing steps up to a millisecond.
+ * and pings are answered while it waits). It spins a little (busy_poll_us
+ * long, else a few polls), then sleeps: on the queues' descriptors where
+ * the port has them, else in growing naps up to a millisecond. Either
+ * way the CPU is left to whoever fills the device's queues, which on a
+ * vdev is the kernel, often on this very CPU.
  */
 static int dp_wait(struct hsk_sock *s, short events,
 		   const struct hsk_deadline *d)
 {
 	struct dp_sock *ds = s->priv;
+	struct dp_port *p = ds->p;
+	uint64_t spin_end = 0;
 	long nap = 1000;
 
+	if (p->busy_poll_us)
+		spin_end =
+			dp_now_ns(CLOCK_MONOTONIC) + p->busy_poll_us * 1000ull;
 	for (unsigned int i = 0;; i++) {
-		bool ready;
-		int ms;
+		bool ready, spin, sleep;
+		int ms = hsk_deadline_ms(d), r;
 
-		pthread_mutex_lock(&ds->p->lock);
-		dp_port_poll(ds->p, ds, 1);
+		spin = spin_end ? dp_now_ns(CLOCK_MONOTONIC) < spin_end :
+				  i < WAIT_SPINS;
+		pthread_mutex_lock(&p->lock);
+		dp_port_poll(p, ds, 1);
 		ready = (events & POLLOUT) || ds->head != ds->tail || ds->err;
-		pthread_mutex_unlock(&ds->p->lock);
+		sleep = !ready && !spin && ms && p->n_rx_fd;
+		p->sleepers += sleep;
+		pthread_mutex_unlock(&p->lock);
 		if (ready)
 			return 0;
-		ms = hsk_deadline_ms(d);
 		if (ms == 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (i < WAIT_SPINS)
+		if (spin)
 			continue;
-		if (dp_port_nap(ds->p, nap) && errno == EINTR)
+		if (sleep) {
+			r = dp_port_sleep(
+				p, ms >= 0 && ms < WAIT_SLEEP_NS / 1000000L ?
+					   ms * 1000000L :
+					   WAIT_SLEEP_NS);
+		} else {
+			r = dp_port_nap(p, nap);
+			if (nap < WAIT_MAX_NS)
+				nap *= 2;
+		}
+		if (r && errno == EINTR)
 			return -1;
-		if (nap < WAIT_MAX_NS)
-			nap *= 2;
 	}
 }
 

@@ -26,6 +26,7 @@
 #define DP_RXQ_SIZE 1024u /* datagrams queued per socket, a power of 2 */
 #define DP_BURST 32u
 #define MAX_FRAME (65535u + 128u) /* the largest datagram, with headers */
+#define DP_MAX_RX_FDS 16u	  /* queues a wait can sleep on */
 
 struct dp_sock;
 
@@ -57,7 +58,22 @@ struct dp_port {
 	uint8_t *reasm_buf; /* a datagram made whole */
 	int ns_fd;	    /* the shadow namespace of the placeholders */
 	int wake_fd;	    /* always readable: hsk_poll() re-checks the port */
-	uint8_t *scratch;   /* a reassembled datagram, made contiguous */
+	/*
+	 * What a wait sleeps on until the device has frames: one descriptor
+	 * per RX queue, readable while the queue holds frames (net_tap's
+	 * queue interrupt, net_af_xdp's XSK); none (0) when a queue has no
+	 * such descriptor, and waits then back off instead.
+	 */
+	int rx_fd[DP_MAX_RX_FDS];
+	uint16_t n_rx_fd;
+	/* A poll that queued datagrams while another thread slept on the
+	 * queues kicks it through this eventfd (the frames it waited for
+	 * left the device); sleepers are counted under the lock. */
+	int kick_fd;
+	unsigned int sleepers;
+	bool kicked;
+	unsigned int busy_poll_us; /* a wait spins this long first */
+	uint8_t *scratch;	   /* a reassembled datagram, made contiguous */
 	struct dp_sock *socks;
 	uint64_t rx_unclaimed, rx_malformed;
 	/* Closed at exit (port.c): nothing touches the device or its mbufs
@@ -96,6 +112,13 @@ uint64_t dp_port_drops(struct dp_port *p);
 /* Sleeps @ns, @p's PMD signals blocked meanwhile; -1 with EINTR when
  * another signal came. */
 int dp_port_nap(const struct dp_port *p, long ns);
+
+/* Sleeps until a queue of @p has frames, a kick, a signal or @ns have
+ * passed, PMD signals blocked meanwhile; only for a port with n_rx_fd.
+ * The caller counted itself in p->sleepers, under the lock with the check
+ * that found nothing; this counts it out. -1 with EINTR when another
+ * signal came. */
+int dp_port_sleep(struct dp_port *p, long ns);
 
 /* Sends a complete frame, fragmenting an IP datagram above the MTU;
  * takes @m either way. Port locked. 0, or -1 with errno (EAGAIN: the

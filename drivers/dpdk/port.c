@@ -5,6 +5,7 @@
  * shadow namespace whose kernel keeps the sockets' books.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -33,7 +34,8 @@
 #define FRAG_ENTRIES 8	 /* per bucket: at most 512 datagrams in flight */
 #define FRAG_TTL_MS 1000 /* a datagram whose fragments stop coming */
 #define MAX_DATAGRAM 65536
-#define POLL_MAX 2048 /* frames taken from one queue per poll */
+#define POLL_MAX 2048	 /* frames taken from one queue per poll */
+#define XSK_SCAN_MAX 256 /* AF_XDP sockets of the process looked at */
 
 static pthread_once_t eal_once = PTHREAD_ONCE_INIT;
 static int eal_err; /* errno of a failed rte_eal_init(), 0 when it ran */
@@ -150,6 +152,26 @@ static void ports_close_at_exit(void)
 	pthread_mutex_unlock(&ports_lock);
 }
 
+/*
+ * net_af_xdp asks for the kernel's preferred busy polling by default
+ * (busy_budget=64): the NAPI instance that fills its XSK then leaves its
+ * work to whoever busy-polls the socket, and the PMD does so only when
+ * its ring is empty. A wait that sleeps on the XSK (dp_wait()) needs that
+ * work done meanwhile: unless busy_poll_us asks for spinning, or the
+ * arguments choose a budget, a net_af_xdp device gets busy_budget=0.
+ * Returns @tok, or its copy with the budget in @buf (@len bytes).
+ */
+static char *af_xdp_budget(char *tok, char *buf, size_t len)
+{
+	const char *dev = strncmp(tok, "--vdev=", 7) ? tok : tok + 7;
+
+	if (eal_cfg.busy_poll_us || strncmp(dev, "net_af_xdp", 10) ||
+	    strstr(dev, "busy_budget=") ||
+	    (size_t)snprintf(buf, len, "%s,busy_budget=0", tok) >= len)
+		return tok;
+	return buf;
+}
+
 static void eal_init_once(void)
 {
 	static const char *const pci[] = { "-a",      "--allow", "-b",
@@ -159,15 +181,22 @@ static void eal_init_once(void)
 	static const char *const prefix[] = { "--file-prefix", NULL };
 	static const char *const loglvl[] = { "--log-level", NULL };
 	static char args[sizeof(eal_cfg.dpdk_args)];
+	static char budget[4][sizeof(eal_cfg.dpdk_args) + 16];
 	static char opt[4][64];
 	char *argv[EAL_MAX_ARGS + 8], *save = NULL, *tok;
+	unsigned int nb = 0;
 	int argc = 0, n;
 
 	argv[argc++] = "hotsock";
 	snprintf(args, sizeof(args), "%s", eal_cfg.dpdk_args);
 	for (tok = strtok_r(args, " \t", &save); tok && argc < EAL_MAX_ARGS;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		argv[argc] = nb < RTE_DIM(budget) ?
+				     af_xdp_budget(tok, budget[nb],
+						   sizeof(budget[nb])) :
+				     tok;
+		nb += argv[argc++] != tok;
+	}
 	n = argc;
 	if (!has_arg(argv + 1, n - 1, pci))
 		argv[argc++] = "--no-pci";
@@ -458,14 +487,81 @@ static int find_port(const struct hsk_config *c, uint16_t *id)
 	return -1;
 }
 
+/* The AF_XDP sockets the process holds, by descriptor. */
+static unsigned int xsk_fds(int *fds, unsigned int max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		int fd = atoi(e->d_name), dom;
+		socklen_t len = sizeof(dom);
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+			continue;
+		if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) &&
+		    dom == AF_XDP)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * net_af_xdp (DPDK 22.11) has no queue interrupt, but an XSK per queue,
+ * readable while its RX ring holds frames: the PMD sleeps on it itself
+ * when its fill ring runs dry. Those that appeared while the port was set
+ * up are its queues' (any one waking a wait is enough: the wait polls
+ * them all); when they are not one per queue, waits back off instead.
+ */
+static void find_xsks(struct dp_port *p, const int *before, unsigned int nb)
+{
+	int now[XSK_SCAN_MAX];
+	unsigned int n = xsk_fds(now, XSK_SCAN_MAX), k = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool old = false;
+
+		for (unsigned int j = 0; j < nb && !old; j++)
+			old = now[i] == before[j];
+		if (!old && k < DP_MAX_RX_FDS)
+			p->rx_fd[k] = now[i];
+		k += !old;
+	}
+	p->n_rx_fd = k == p->nrxq && k <= DP_MAX_RX_FDS ? (uint16_t)k : 0;
+}
+
+/*
+ * A queue interrupt that is the queue's own descriptor (net_tap: the tap
+ * queue, readable while frames wait) needs no arming and no reading; one
+ * the PMD must arm (rx_intr_enable) is another device's eventfd, left to
+ * the back-off.
+ */
+static void find_intr_fds(struct dp_port *p)
+{
+	if (p->nrxq > DP_MAX_RX_FDS)
+		return;
+	for (uint16_t q = 0; q < p->nrxq; q++) {
+		p->rx_fd[q] = rte_eth_dev_rx_intr_ctl_q_get_fd(p->id, q);
+		if (p->rx_fd[q] < 0 ||
+		    rte_eth_dev_rx_intr_enable(p->id, q) != -ENOTSUP)
+			return;
+	}
+	p->n_rx_fd = p->nrxq;
+}
+
 static int port_start(struct dp_port *p, const struct hsk_config *c)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	struct rte_ether_addr mac;
-	unsigned int nq = c->queues ? c->queues : 1, nmbufs;
+	unsigned int nq = c->queues ? c->queues : 1, nmbufs, nxsk = 0;
 	char name[RTE_MEMPOOL_NAMESIZE];
-	int r, sock;
+	int r, sock, xsk_before[XSK_SCAN_MAX];
+	bool af_xdp;
 
 	r = rte_eth_dev_info_get(p->id, &info);
 	if (r)
@@ -494,6 +590,13 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* The queues of a vdev over a kernel interface are descriptors the
+	 * kernel wakes (find_rx_fds()); a NIC keeps its polling mode. */
+	af_xdp = !strcmp(info.driver_name, "net_af_xdp");
+	if (af_xdp)
+		nxsk = xsk_fds(xsk_before, XSK_SCAN_MAX);
+	else if (p->ifindex)
+		conf.intr_conf.rxq = 1;
 	sock = rte_eth_dev_socket_id(p->id);
 	if (sock < 0)
 		sock = 0;
@@ -537,6 +640,10 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	if (p->ifindex)
 		p->csum |= HSK_NET_CSUM_LOCAL;
 	find_pmd_signals(&p->pmd_signals);
+	if (af_xdp)
+		find_xsks(p, xsk_before, nxsk);
+	else if (conf.intr_conf.rxq)
+		find_intr_fds(p);
 	if (!strcmp(info.driver_name, "net_tap")) {
 		p->tap_nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 				      NETLINK_ROUTE);
@@ -559,7 +666,8 @@ static struct dp_port *port_make(uint16_t id, const struct hsk_config *c)
 		return NULL;
 	}
 	p->id = id;
-	p->ns_fd = p->wake_fd = p->tap_nl_fd = -1;
+	p->ns_fd = p->wake_fd = p->kick_fd = p->tap_nl_fd = -1;
+	p->busy_poll_us = c->busy_poll_us;
 	pthread_mutex_init(&p->lock, NULL);
 	rte_eth_dev_get_name_by_port(id, p->name);
 	p->scratch = malloc(MAX_FRAME);
@@ -576,7 +684,8 @@ static struct dp_port *port_make(uint16_t id, const struct hsk_config *c)
 		goto fail;
 	}
 	p->wake_fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->wake_fd < 0)
+	p->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->wake_fd < 0 || p->kick_fd < 0)
 		goto fail;
 	p->ns_fd = shadow_ns(&p->cfg);
 	if (p->ns_fd < 0) {
@@ -587,8 +696,9 @@ static struct dp_port *port_make(uint16_t id, const struct hsk_config *c)
 	pthread_mutex_lock(&p->lock);
 	hsk_ctrl_announce(p->ctrl, dp_now_ns(CLOCK_MONOTONIC));
 	pthread_mutex_unlock(&p->lock);
-	hsk_log(HSK_LOG_INFO, "dpdk: port %s up, %u queue(s), MTU %u", p->name,
-		p->nrxq, p->mtu);
+	hsk_log(HSK_LOG_INFO, "dpdk: port %s up, %u queue(s), MTU %u, waits %s",
+		p->name, p->nrxq, p->mtu,
+		p->n_rx_fd ? "sleep on the queues" : "back off");
 	return p;
 fail:
 	/* A started port stays with the process: the EAL cannot hand it
@@ -598,6 +708,8 @@ fail:
 		hsk_ctrl_free(p->ctrl);
 	if (p->wake_fd >= 0)
 		close(p->wake_fd);
+	if (p->kick_fd >= 0)
+		close(p->kick_fd);
 	if (p->tap_nl_fd >= 0)
 		close(p->tap_nl_fd);
 	dp_reasm_free(p->reasm);
@@ -813,6 +925,7 @@ void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
 	struct rte_mbuf *m[DP_BURST];
 	uint64_t now = dp_now_ns(CLOCK_MONOTONIC), ts = 0;
 	bool left = false;
+	unsigned int total = 0;
 
 	if (p->closed)
 		return;
@@ -841,8 +954,15 @@ void dp_port_poll(struct dp_port *p, const struct dp_sock *ds,
 			got += n;
 		}
 		left |= n == DP_BURST;
+		total += got;
 	}
 	p->backlog = left;
+	/* What a sleeper waited for may be among these: its descriptors
+	 * will not tell it, the frames left the device. */
+	if (total && p->sleepers && !p->kicked) {
+		(void)eventfd_write(p->kick_fd, 1);
+		p->kicked = true;
+	}
 	hsk_ctrl_tick(p->ctrl, now);
 }
 
@@ -895,7 +1015,8 @@ uint64_t dp_port_drops(struct dp_port *p)
 	return n;
 }
 
-int dp_port_nap(const struct dp_port *p, long ns)
+static int sleep_masked(const struct dp_port *p, struct pollfd *fds, nfds_t n,
+			long ns)
 {
 	struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
 	sigset_t mask;
@@ -904,7 +1025,32 @@ int dp_port_nap(const struct dp_port *p, long ns)
 	 * mask; its frames are then found by the next poll of the port. */
 	pthread_sigmask(SIG_BLOCK, NULL, &mask);
 	sigorset(&mask, &mask, &p->pmd_signals);
-	return ppoll(NULL, 0, &ts, &mask) < 0 ? -1 : 0;
+	return ppoll(fds, n, &ts, &mask) < 0 ? -1 : 0;
+}
+
+int dp_port_nap(const struct dp_port *p, long ns)
+{
+	return sleep_masked(p, NULL, 0, ns);
+}
+
+int dp_port_sleep(struct dp_port *p, long ns)
+{
+	struct pollfd fds[DP_MAX_RX_FDS + 1];
+	eventfd_t v;
+	int r;
+
+	for (uint16_t i = 0; i < p->n_rx_fd; i++)
+		fds[i] = (struct pollfd){ .fd = p->rx_fd[i], .events = POLLIN };
+	fds[p->n_rx_fd] = (struct pollfd){ .fd = p->kick_fd, .events = POLLIN };
+	r = sleep_masked(p, fds, p->n_rx_fd + 1u, ns);
+	pthread_mutex_lock(&p->lock);
+	/* The kick stays readable until every sleeper has seen it. */
+	if (!--p->sleepers && p->kicked) {
+		(void)eventfd_read(p->kick_fd, &v);
+		p->kicked = false;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return r;
 }
 
 /* ---- sending -------------------------------------------------------- */
