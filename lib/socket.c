@@ -75,6 +75,31 @@ static int sock_wait(struct hsk_sock *s, short events,
 	return hsk_wait_fd(s->fd, events, d);
 }
 
+/*
+ * Blocking mode with the library waiting: what a kernel socket would do,
+ * read only once a try found nothing (the hot path pays nothing). Returns
+ * -1 with EAGAIN when a user's O_NONBLOCK says not to wait; else sets @d
+ * by SO_RCVTIMEO or SO_SNDTIMEO and returns 0.
+ */
+static int blocking_rules(struct hsk_sock *s, short events,
+			  struct hsk_deadline *d)
+{
+	int fl = fcntl(s->fd, F_GETFL);
+	struct timeval tv;
+	socklen_t tl = sizeof(tv);
+
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!getsockopt(s->fd, SOL_SOCKET,
+			events & POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO, &tv,
+			&tl) &&
+	    (tv.tv_sec || tv.tv_usec))
+		deadline_after(d, tv.tv_sec + tv.tv_usec / 1e6);
+	return 0;
+}
+
 /* hsk_run_op() with an explicit timeout (hsk_sendall's remainder). */
 static ssize_t run_op_for(struct hsk_sock *s, double timeout, short events,
 			  int flags, bool kernel_waits, hsk_attempt_fn try,
@@ -86,34 +111,27 @@ static ssize_t run_op_for(struct hsk_sock *s, double timeout, short events,
 
 	if ((flags & MSG_DONTWAIT) || timeout == 0)
 		return try(s, arg, flags | MSG_DONTWAIT);
-	if (timeout < 0) {
-		if (kernel_waits)
-			return try(s, arg, flags);
-		/* Library waits: honour what a kernel socket would. */
-		int fl = fcntl(s->fd, F_GETFL);
-		struct timeval tv;
-		socklen_t tl = sizeof(tv);
-
-		if (fl >= 0 && (fl & O_NONBLOCK))
-			return try(s, arg, flags | MSG_DONTWAIT);
-		if (!getsockopt(s->fd, SOL_SOCKET,
-				events & POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO,
-				&tv, &tl) &&
-		    (tv.tv_sec || tv.tv_usec))
-			deadline_after(&d, tv.tv_sec + tv.tv_usec / 1e6);
-		expired_errno = EAGAIN;
-	} else {
+	if (timeout < 0 && kernel_waits)
+		return try(s, arg, flags);
+	if (timeout > 0)
 		deadline_after(&d, timeout);
+	r = try(s, arg, flags | MSG_DONTWAIT);
+	if (r >= 0 || errno != EAGAIN)
+		return r;
+	if (timeout < 0) {
+		if (blocking_rules(s, events, &d))
+			return -1;
+		expired_errno = EAGAIN;
 	}
 	for (;;) {
-		r = try(s, arg, flags | MSG_DONTWAIT);
-		if (r >= 0 || errno != EAGAIN)
-			return r;
 		if (sock_wait(s, events, &d)) {
 			if (errno == ETIMEDOUT)
 				errno = expired_errno;
 			return -1;
 		}
+		r = try(s, arg, flags | MSG_DONTWAIT);
+		if (r >= 0 || errno != EAGAIN)
+			return r;
 	}
 }
 
