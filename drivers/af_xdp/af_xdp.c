@@ -832,7 +832,10 @@ static int xdp_extra_fds(struct hsk_sock *s, int *fds, int max)
 	return n;
 }
 
-static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
+/* Spins for @us at most, and never past the call's deadline @d: a
+ * timeout shorter than the spin still ends the call on time. */
+static bool spin_until_pending(struct hsk_sock *s, unsigned int us,
+			       const struct hsk_deadline *d)
 {
 	struct timespec start, now;
 
@@ -842,8 +845,9 @@ static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
 			return true;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while ((now.tv_sec - start.tv_sec) * 1000000 +
-			 (now.tv_nsec - start.tv_nsec) / 1000 <
-		 us);
+				 (now.tv_nsec - start.tv_nsec) / 1000 <
+			 us &&
+		 hsk_deadline_ms(d) != 0);
 	return false;
 }
 
@@ -897,7 +901,7 @@ static int xdp_wait(struct hsk_sock *s, short events,
 	if (!(events & POLLIN))
 		return wait_tx_room(xs, d);
 	if (xs->port->busy_poll_us &&
-	    spin_until_pending(s, xs->port->busy_poll_us))
+	    spin_until_pending(s, xs->port->busy_poll_us, d))
 		return 0;
 	for (;;) {
 		pthread_mutex_lock(&xs->port->lock);
