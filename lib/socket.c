@@ -79,15 +79,11 @@ static int sock_wait(struct hsk_sock *s, short events,
  * busy_poll_us for a socket the core waits for on its descriptor: the
  * tries themselves spin, as a program does around a non-blocking receive
  * with SO_BUSY_POLL, so that a datagram arriving meanwhile costs one
- * system call and no wake-up. A backend with its own ->wait spins there;
- * a stream socket's try (accept) may ignore MSG_DONTWAIT, so never spins.
+ * system call and no wake-up. A backend with its own ->wait spins there.
  */
 static unsigned int spin_us(const struct hsk_sock *s)
 {
-	if (s->be->ctl->wait || s->type == SOCK_STREAM ||
-	    s->type == SOCK_SEQPACKET)
-		return 0;
-	return s->busy_poll_us;
+	return s->be->ctl->wait ? 0 : s->busy_poll_us;
 }
 
 /* Whether to try again at once rather than wait: while the spin that
@@ -143,8 +139,9 @@ static ssize_t run_op_for(struct hsk_sock *s, double timeout, short events,
 
 	if ((flags & MSG_DONTWAIT) || timeout == 0)
 		return try(s, arg, flags | MSG_DONTWAIT);
-	/* A spinning socket's tries must not block: the library waits. */
-	if (timeout < 0 && kernel_waits && !spin)
+	/* The kernel's own semantics, recvmmsg(2) waiting for all its
+	 * datagrams included: no spin (its SO_BUSY_POLL is the kernel's). */
+	if (timeout < 0 && kernel_waits)
 		return try(s, arg, flags);
 	if (timeout > 0)
 		deadline_after(&d, timeout);
