@@ -187,6 +187,7 @@ struct hsk_sock {
 	struct hsk_loans loans;
 	unsigned int buf_size;
 	size_t packet_ring_size;
+	unsigned int busy_poll_us; /* the configuration's, at creation */
 	struct hsk_sock_stats stats;
 	void *priv; /* the backend's */
 };

@@ -75,6 +75,57 @@ static int sock_wait(struct hsk_sock *s, short events,
 	return hsk_wait_fd(s->fd, events, d);
 }
 
+/*
+ * busy_poll_us for a socket the core waits for on its descriptor: the
+ * tries themselves spin, as a program does around a non-blocking receive
+ * with SO_BUSY_POLL, so that a datagram arriving meanwhile costs one
+ * system call and no wake-up. A backend with its own ->wait spins there.
+ */
+static unsigned int spin_us(const struct hsk_sock *s)
+{
+	return s->be->ctl->wait ? 0 : s->busy_poll_us;
+}
+
+/* Whether to try again at once rather than wait: while the spin that
+ * started at @start lasts and the call's deadline has not passed. */
+static bool spinning(const struct hsk_sock *s, const struct timespec *start,
+		     const struct hsk_deadline *d)
+{
+	struct timespec now;
+
+	if (hsk_deadline_ms(d) == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000000000LL +
+		       (now.tv_nsec - start->tv_nsec) <
+	       (long long)spin_us(s) * 1000;
+}
+
+/*
+ * Blocking mode with the library waiting: what a kernel socket would do,
+ * read only once a try found nothing (the hot path pays nothing). Returns
+ * -1 with EAGAIN when a user's O_NONBLOCK says not to wait; else sets @d
+ * by SO_RCVTIMEO or SO_SNDTIMEO and returns 0.
+ */
+static int blocking_rules(struct hsk_sock *s, short events,
+			  struct hsk_deadline *d)
+{
+	int fl = fcntl(s->fd, F_GETFL);
+	struct timeval tv;
+	socklen_t tl = sizeof(tv);
+
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!getsockopt(s->fd, SOL_SOCKET,
+			events & POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO, &tv,
+			&tl) &&
+	    (tv.tv_sec || tv.tv_usec))
+		deadline_after(d, tv.tv_sec + tv.tv_usec / 1e6);
+	return 0;
+}
+
 /* hsk_run_op() with an explicit timeout (hsk_sendall's remainder). */
 static ssize_t run_op_for(struct hsk_sock *s, double timeout, short events,
 			  int flags, bool kernel_waits, hsk_attempt_fn try,
@@ -82,38 +133,38 @@ static ssize_t run_op_for(struct hsk_sock *s, double timeout, short events,
 {
 	struct hsk_deadline d = { .forever = true };
 	int expired_errno = ETIMEDOUT;
+	bool spin = spin_us(s);
+	struct timespec spin_start;
 	ssize_t r;
 
 	if ((flags & MSG_DONTWAIT) || timeout == 0)
 		return try(s, arg, flags | MSG_DONTWAIT);
-	if (timeout < 0) {
-		if (kernel_waits)
-			return try(s, arg, flags);
-		/* Library waits: honour what a kernel socket would. */
-		int fl = fcntl(s->fd, F_GETFL);
-		struct timeval tv;
-		socklen_t tl = sizeof(tv);
-
-		if (fl >= 0 && (fl & O_NONBLOCK))
-			return try(s, arg, flags | MSG_DONTWAIT);
-		if (!getsockopt(s->fd, SOL_SOCKET,
-				events & POLLIN ? SO_RCVTIMEO : SO_SNDTIMEO,
-				&tv, &tl) &&
-		    (tv.tv_sec || tv.tv_usec))
-			deadline_after(&d, tv.tv_sec + tv.tv_usec / 1e6);
-		expired_errno = EAGAIN;
-	} else {
+	/* The kernel's own semantics, recvmmsg(2) waiting for all its
+	 * datagrams included: no spin (its SO_BUSY_POLL is the kernel's). */
+	if (timeout < 0 && kernel_waits)
+		return try(s, arg, flags);
+	if (timeout > 0)
 		deadline_after(&d, timeout);
+	r = try(s, arg, flags | MSG_DONTWAIT);
+	if (r >= 0 || errno != EAGAIN)
+		return r;
+	if (timeout < 0) {
+		if (blocking_rules(s, events, &d))
+			return -1;
+		expired_errno = EAGAIN;
 	}
+	if (spin)
+		clock_gettime(CLOCK_MONOTONIC, &spin_start);
 	for (;;) {
-		r = try(s, arg, flags | MSG_DONTWAIT);
-		if (r >= 0 || errno != EAGAIN)
-			return r;
-		if (sock_wait(s, events, &d)) {
+		spin = spin && spinning(s, &spin_start, &d);
+		if (!spin && sock_wait(s, events, &d)) {
 			if (errno == ETIMEDOUT)
 				errno = expired_errno;
 			return -1;
 		}
+		r = try(s, arg, flags | MSG_DONTWAIT);
+		if (r >= 0 || errno != EAGAIN)
+			return r;
 	}
 }
 
@@ -223,6 +274,7 @@ static struct hsk_sock *sock_new(const struct hsk_config *c,
 	s->id = atomic_fetch_add(&next_sock_id, 1);
 	s->buf_size = c->zc_buf_size;
 	s->packet_ring_size = c->packet_ring_size;
+	s->busy_poll_us = c->busy_poll_us;
 	s->loans.cap = c->zc_max_held;
 	atomic_init(&s->timeout, timeout);
 	pthread_mutex_init(&s->lock, NULL);

@@ -823,7 +823,10 @@ static int xdp_extra_fds(struct hsk_sock *s, int *fds, int max)
 	return n;
 }
 
-static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
+/* Spins for @us at most, and never past the call's deadline @d: a
+ * timeout shorter than the spin still ends the call on time. */
+static bool spin_until_pending(struct hsk_sock *s, unsigned int us,
+			       const struct hsk_deadline *d)
 {
 	struct timespec start, now;
 
@@ -833,8 +836,9 @@ static bool spin_until_pending(struct hsk_sock *s, unsigned int us)
 			return true;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while ((now.tv_sec - start.tv_sec) * 1000000 +
-			 (now.tv_nsec - start.tv_nsec) / 1000 <
-		 us);
+				 (now.tv_nsec - start.tv_nsec) / 1000 <
+			 us &&
+		 hsk_deadline_ms(d) != 0);
 	return false;
 }
 
@@ -888,7 +892,7 @@ static int xdp_wait(struct hsk_sock *s, short events,
 	if (!(events & POLLIN))
 		return wait_tx_room(xs, d);
 	if (xs->port->busy_poll_us &&
-	    spin_until_pending(s, xs->port->busy_poll_us))
+	    spin_until_pending(s, xs->port->busy_poll_us, d))
 		return 0;
 	for (;;) {
 		pthread_mutex_lock(&xs->port->lock);
@@ -907,7 +911,11 @@ static int xdp_wait(struct hsk_sock *s, short events,
 		pthread_mutex_lock(&xs->port->lock);
 		xs->waiting--;
 		pthread_mutex_unlock(&xs->port->lock);
-		(void)!read(xs->efd, &drain, sizeof(drain));
+		/* The eventfd is p[1] (xdp_extra_fds() puts it first); a
+		 * read when it did not fire would only cost a system call
+		 * between the wake-up and the datagram. */
+		if (r > 0 && p[1].revents)
+			(void)!read(xs->efd, &drain, sizeof(drain));
 		if (r < 0)
 			return -1;
 		if (p[0].revents)

@@ -233,3 +233,104 @@ FAMILY_TEST(timeouts, timeout_mode_wins_over_so_rcvtimeo)
 	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), ETIMEDOUT);
 	assert_about_200ms(tst_now() - t0);
 }
+
+FAMILY_TEST(timeouts, fcntl_o_nonblock_in_blocking_mode_returns_queued_data)
+{
+	struct tst_pair p;
+	struct pollfd pfd = { .events = POLLIN };
+	char buf[16];
+
+	tst_pair_open(&p, family, false, false);
+	pfd.fd = p.fd;
+	cr_assert_ok(fcntl(p.fd, F_SETFL, fcntl(p.fd, F_GETFL) | O_NONBLOCK));
+	tst_peer_send(&p, "queued", 7);
+	cr_assert_eq(hsk_poll(&pfd, 1, 2000), 1, "never arrived");
+	cr_assert_eq(hsk_recv(p.fd, buf, sizeof(buf), 0), 7, "hsk_recv: %s",
+		     strerror(errno));
+	cr_assert_str_eq(buf, "queued");
+}
+
+/* busy_poll_us for the sockets made from now on. */
+static void busy_poll(unsigned int us)
+{
+	HSK_OPTS(o, .busy_poll_us = us);
+
+	cr_assert_ok(hsk_init(&o));
+}
+
+FAMILY_TEST(timeouts, busy_polling_recv_times_out_with_etimedout)
+{
+	int fd;
+	char buf[16];
+	double t0;
+
+	busy_poll(50000);
+	fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	tst_settimeout(fd, 0.2);
+	t0 = tst_now();
+	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), ETIMEDOUT);
+	assert_about_200ms(tst_now() - t0);
+}
+
+FAMILY_TEST(timeouts, busy_polling_spin_ends_at_the_timeout)
+{
+	int fd;
+	char buf[16];
+	double t0, el;
+
+	busy_poll(1000000);
+	fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	tst_settimeout(fd, 0.05);
+	t0 = tst_now();
+	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), ETIMEDOUT);
+	el = tst_now() - t0;
+	cr_assert_lt(el, 0.5, "spun %.3f s past a 0.05 s timeout", el);
+}
+
+FAMILY_TEST(timeouts, busy_polling_recv_gets_data_that_arrives_while_spinning)
+{
+	struct tst_pair p;
+	struct delayed_send d = { &p, 100, "spun" };
+	pthread_t th;
+	char buf[16];
+	ssize_t n;
+
+	busy_poll(1000000);
+	tst_pair_open(&p, family, false, false);
+	start_delayed_send(&th, &d);
+	n = hsk_recv(p.fd, buf, sizeof(buf), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(n, 5, "hsk_recv: %zd (%s)", n, strerror(errno));
+	cr_assert_str_eq(buf, "spun");
+}
+
+FAMILY_TEST(timeouts, busy_polling_blocking_recv_honours_so_rcvtimeo)
+{
+	struct timeval tv = { 0, 200000 };
+	int fd;
+	char buf[16];
+	double t0;
+
+	busy_poll(50000);
+	fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	cr_assert_ok(
+		hsk_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = tst_now();
+	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), EAGAIN);
+	assert_about_200ms(tst_now() - t0);
+}
+
+FAMILY_TEST(timeouts, busy_polling_blocking_recv_with_o_nonblock_does_not_spin)
+{
+	int fd;
+	char buf[16];
+	double t0, el;
+
+	busy_poll(1000000);
+	fd = tst_udp_bound(family, TST_PORT_LOCAL);
+	cr_assert_ok(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK));
+	t0 = tst_now();
+	cr_assert_fail_errno(hsk_recv(fd, buf, sizeof(buf), 0), EAGAIN);
+	el = tst_now() - t0;
+	cr_assert_lt(el, 0.5, "took %.3f s", el);
+}
