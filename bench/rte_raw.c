@@ -52,9 +52,15 @@ int rte_raw_open(const char *vdev, char *err, size_t err_len)
 			 rte_strerror(rte_errno));
 		return -1;
 	}
-	pool = rte_pktmbuf_pool_create("bench", MBUFS, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE,
-				       (int)rte_socket_id());
+	/* Packed: net_af_xdp's UMEM, sized as if the mbufs lay back to
+	 * back, then covers all of them (the dpdk backend's port.c says
+	 * more). */
+	pool = rte_mempool_create(
+		"bench", MBUFS,
+		sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 256,
+		sizeof(struct rte_pktmbuf_pool_private), rte_pktmbuf_pool_init,
+		NULL, rte_pktmbuf_init, NULL, (int)rte_socket_id(),
+		RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	memset(&conf, 0, sizeof(conf));
 	if (!pool || rte_eth_dev_count_avail() < 1) {
 		snprintf(err, err_len, "no mbuf pool or no %s port", vdev);

@@ -553,6 +553,31 @@ static void find_intr_fds(struct dp_port *p)
 	p->n_rx_fd = p->nrxq;
 }
 
+/*
+ * net_af_xdp registers the pool of its receive queue as the XSK's UMEM,
+ * sized populated_size * object size from the pool's first object: it
+ * takes the objects to lie back to back. Without hugepages a pool whose
+ * objects must each be IOVA-contiguous puts at most one per 4 KiB page
+ * (a 2368-byte mbuf takes a page), so the UMEM ends ~40% short of the
+ * pool. The kernel drops, without counting them anywhere the PMD reads,
+ * fill-ring addresses past its end (each one takes a slot of the fill
+ * ring with it, until the ring is empty and every frame is dropped) and
+ * transmit descriptors past its end (counted as invalid). The device is
+ * a kernel interface, nothing DMAs into the pool: the objects may
+ * straddle pages, which packs them (rte_pktmbuf_pool_init() with no
+ * argument makes the whole element past the mbuf its data room).
+ * Return: the pool, or NULL with rte_errno set.
+ */
+static struct rte_mempool *packed_pool_create(const char *name, unsigned int n,
+					      int sock)
+{
+	return rte_mempool_create(
+		name, n, sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE,
+		MBUF_CACHE, sizeof(struct rte_pktmbuf_pool_private),
+		rte_pktmbuf_pool_init, NULL, rte_pktmbuf_init, NULL, sock,
+		RTE_MEMPOOL_F_NO_IOVA_CONTIG);
+}
+
 static int port_start(struct dp_port *p, const struct hsk_config *c)
 {
 	struct rte_eth_conf conf = { 0 };
@@ -605,8 +630,10 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	nmbufs = nq * RX_DESC + TX_DESC + 4 * DP_RXQ_SIZE + 2 * c->zc_max_held +
 		 2 * MAX_DATAGRAM / 1024;
 	snprintf(name, sizeof(name), "hsk_pool_%u", p->id);
-	p->pool = rte_pktmbuf_pool_create(name, nmbufs, MBUF_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, sock);
+	p->pool = af_xdp ? packed_pool_create(name, nmbufs, sock) :
+			   rte_pktmbuf_pool_create(name, nmbufs, MBUF_CACHE, 0,
+						   RTE_MBUF_DEFAULT_BUF_SIZE,
+						   sock);
 	snprintf(name, sizeof(name), "hsk_ind_%u", p->id);
 	p->indirect = rte_pktmbuf_pool_create(name, 2 * MAX_DATAGRAM / 512, 0,
 					      0, 0, sock);
