@@ -364,6 +364,11 @@ NET_TEST(xdp4, a_socket_opened_after_the_last_closed_takes_the_fast_path)
 	}
 }
 
+NET_TEST(xdp4, a_blocking_receive_sleeps_until_its_datagram_comes)
+{
+	tst_blocking_receive_sleeps();
+}
+
 /* ---- settings -------------------------------------------------------- */
 
 NET_TEST(xdp4, busy_polling_receives_like_sleeping)

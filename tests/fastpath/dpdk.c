@@ -126,59 +126,9 @@ NET_TEST(dpdk6, ping_is_answered_while_a_receive_waits)
 	ping_is_answered(AF_INET6);
 }
 
-/*
- * A receive that blocks leaves the CPU to whoever fills the port (the
- * kernel, on a vdev): it sleeps until the datagram comes instead of
- * spinning. Half the wall time is a bound no scheduling noise reaches
- * either way (a spinning wait burns all of it).
- */
-struct timed_waiter {
-	struct waiter w;
-	atomic_bool started;
-	double wall, cpu; /* s, spent in hsk_recv */
-};
-
-static double thread_cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void *timed_wait_in_recv(void *arg)
-{
-	struct timed_waiter *t = arg;
-	double t0 = tst_now(), c0 = thread_cpu_s();
-
-	atomic_store(&t->started, true);
-	wait_in_recv(&t->w);
-	t->cpu = thread_cpu_s() - c0;
-	t->wall = tst_now() - t0;
-	return NULL;
-}
-
 NET_TEST(dpdk4, a_blocking_receive_sleeps_until_its_datagram_comes)
 {
-	struct timed_waiter t = { 0 };
-	struct tst_pair p;
-	pthread_t th;
-
-	tst_pair_open(&p, AF_INET, false, false);
-	tst_settimeout(p.fd, 20.0);
-	t.w.fd = p.fd;
-	cr_assert_ok(pthread_create(&th, NULL, timed_wait_in_recv, &t));
-	while (!atomic_load(&t.started))
-		usleep(1000);
-	usleep(500000);
-	tst_peer_send(&p, "end", 3);
-	pthread_join(th, NULL);
-	cr_assert_eq(t.w.got, 3, "the waiting receive: %zd (%s)", t.w.got,
-		     strerror(t.w.err));
-	cr_assert_geq(t.wall, 0.4, "it waited %.3f s", t.wall);
-	cr_assert_lt(t.cpu, 0.5 * t.wall, "%.3f s of CPU in %.3f s of waiting",
-		     t.cpu, t.wall);
-	tst_pair_close(&p);
+	tst_blocking_receive_sleeps();
 }
 
 /* The peer's neighbour table holds hotsock's MAC for its address. */

@@ -5,6 +5,7 @@
 #include <net/ethernet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fastpath.h"
@@ -196,4 +197,57 @@ void tst_run_arrives_whole(struct tst_pair *p)
 	}
 	pthread_join(th, NULL);
 	cr_assert_eq(got, TST_RUN_COUNT);
+}
+
+struct timed_waiter {
+	int fd;
+	atomic_bool started;
+	ssize_t got;
+	int err;
+	double wall, cpu; /* s, spent in hsk_recv */
+};
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *timed_wait_in_recv(void *arg)
+{
+	struct timed_waiter *t = arg;
+	double t0 = tst_now(), c0 = thread_cpu_s();
+	char buf[64];
+
+	atomic_store(&t->started, true);
+	t->got = hsk_recv(t->fd, buf, sizeof(buf), 0);
+	t->err = errno;
+	t->cpu = thread_cpu_s() - c0;
+	t->wall = tst_now() - t0;
+	return NULL;
+}
+
+void tst_blocking_receive_sleeps(void)
+{
+	struct timed_waiter t = { 0 };
+	struct tst_pair p;
+	pthread_t th;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 20.0);
+	t.fd = p.fd;
+	cr_assert_ok(pthread_create(&th, NULL, timed_wait_in_recv, &t));
+	while (!atomic_load(&t.started))
+		usleep(1000);
+	usleep(500000);
+	tst_peer_send(&p, "end", 3);
+	pthread_join(th, NULL);
+	cr_assert_eq(t.got, 3, "the waiting receive: %zd (%s)", t.got,
+		     strerror(t.err));
+	cr_assert_geq(t.wall, 0.4, "it waited %.3f s", t.wall);
+	cr_assert_lt(t.cpu, 0.5 * t.wall, "%.3f s of CPU in %.3f s of waiting",
+		     t.cpu, t.wall);
+	tst_pair_close(&p);
 }

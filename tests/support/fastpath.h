@@ -40,6 +40,15 @@ enum tst_counted {
  */
 void tst_damaged_is_dropped(enum tst_damage dmg, enum tst_counted counted);
 
+/*
+ * A receive that blocks leaves the CPU to whoever fills the port (the
+ * kernel's NAPI work, on veth): a thread blocked in hsk_recv() for half a
+ * second, until the peer's datagram, spends less than half of that on the
+ * CPU. Half the wall time is a bound no scheduling noise reaches either
+ * way: a spinning wait burns all of it.
+ */
+void tst_blocking_receive_sleeps(void);
+
 #define TST_RUN_COUNT 1000000u
 
 /*
