@@ -1100,8 +1100,56 @@ static void loop_back(struct dp_port *p, const struct rte_mbuf *mb)
 		dp_sock_udp_input(p, copy, &pkt, dp_now_ns(CLOCK_REALTIME));
 }
 
+/*
+ * The frames of one zero-copy send, handed to the PMD in bursts of
+ * DP_BURST rather than one by one: on net_af_xdp every rte_eth_tx_burst
+ * kicks the kernel, a system call per datagram. What the PMD still
+ * refuses is lost as a full device queue loses it under the kernel (the
+ * send had succeeded), and counted as a send error.
+ */
+struct tx_batch {
+	struct rte_mbuf *m[DP_BURST];
+	uint16_t n;
+};
+
+/* Port locked. */
+static void tx_batch_flush(struct dp_sock *ds, struct tx_batch *b)
+{
+	uint16_t sent = 0, k;
+
+	while (sent < b->n) {
+		k = rte_eth_tx_burst(ds->p->id, 0, b->m + sent,
+				     (uint16_t)(b->n - sent));
+		if (!k)
+			break;
+		sent += k;
+	}
+	if (sent < b->n) {
+		rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
+		hsk_count(&ds->s->stats.tx_errors, b->n - sent);
+	}
+	b->n = 0;
+}
+
+/* As dp_port_xmit(), into @b when it may wait there: one segment within
+ * the MTU (a larger one leaves in fragments) on an open port. */
+static int tx_batch_add(struct dp_sock *ds, struct tx_batch *b,
+			struct rte_mbuf *mb)
+{
+	struct dp_port *p = ds->p;
+
+	if (!b || p->closed || mb->nb_segs != 1 ||
+	    mb->pkt_len > HSK_ETH_HLEN + p->mtu)
+		return dp_port_xmit(p, mb);
+	b->m[b->n++] = mb;
+	if (b->n == DP_BURST)
+		tx_batch_flush(ds, b);
+	return 0;
+}
+
 static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
-		    struct hsk_net_flow *f, uint64_t now)
+		    struct hsk_net_flow *f, uint64_t now,
+		    struct tx_batch *batch)
 {
 	struct dp_port *p = ds->p;
 	uint8_t *frame = rte_pktmbuf_mtod(mb, uint8_t *);
@@ -1127,7 +1175,7 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 	if (ds->mc_loop && is_multicast(ds->family, &f->dst))
 		loop_back(p, mb);
 	if (!r)
-		return dp_port_xmit(p, mb);
+		return tx_batch_add(ds, batch, mb);
 	if (holdable)
 		rte_pktmbuf_free(mb); /* the control plane keeps a copy */
 	/* No thread runs the port behind our back: run it until the
@@ -1187,7 +1235,7 @@ static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
 		pthread_mutex_lock(&p->lock);
 		f.ip_id = htons(ds->ip_id++);
 		udp_headers(mb, &f);
-		r = udp_emit(ds, mb, &f, now);
+		r = udp_emit(ds, mb, &f, now, NULL);
 	} else {
 		/* Larger than an mbuf: built whole in the port's scratch
 		 * buffer, then cut into a chain that leaves in fragments. */
@@ -1203,7 +1251,7 @@ static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
 			errno = ENOBUFS;
 			r = -1;
 		} else {
-			r = udp_emit(ds, mb, &f, now);
+			r = udp_emit(ds, mb, &f, now, NULL);
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -1401,7 +1449,7 @@ static int dp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
  * of the payload where the caller wrote it; nothing is copied. */
 static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 		  const struct hsk_buf *b, const struct sockaddr *dst,
-		  socklen_t dstlen)
+		  socklen_t dstlen, struct tx_batch *batch)
 {
 	struct iovec iov = { b->data, b->len };
 	struct msghdr msg = { .msg_name = (void *)dst,
@@ -1423,7 +1471,7 @@ static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 	pthread_mutex_lock(&ds->p->lock);
 	f.ip_id = htons(ds->ip_id++);
 	udp_headers(mb, &f);
-	r = udp_emit(ds, mb, &f, dp_now_ns(CLOCK_MONOTONIC));
+	r = udp_emit(ds, mb, &f, dp_now_ns(CLOCK_MONOTONIC), batch);
 	pthread_mutex_unlock(&ds->p->lock);
 	return r;
 }
@@ -1470,6 +1518,7 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 		       const struct sockaddr *dst, socklen_t dstlen, int flags)
 {
 	struct dp_sock *ds = s->priv;
+	struct tx_batch batch = { .n = 0 };
 	unsigned int i;
 
 	(void)flags;
@@ -1480,13 +1529,16 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 
 		/* The mbuf is the datagram's from here, sent or not. */
 		rte_mbuf_refcnt_update(m, 1);
-		if (zc_udp(ds, m, &b[i], dst, dstlen) < 0) {
+		if (zc_udp(ds, m, &b[i], dst, dstlen, &batch) < 0) {
 			rte_mbuf_refcnt_update(m, -1);
 			break;
 		}
 		rte_pktmbuf_free(m);
-		hsk_count(&s->stats.tx_fast_path, 1);
 	}
+	pthread_mutex_lock(&ds->p->lock);
+	tx_batch_flush(ds, &batch);
+	pthread_mutex_unlock(&ds->p->lock);
+	hsk_count(&s->stats.tx_fast_path, i);
 	return i ? (int)i : -1;
 }
 
