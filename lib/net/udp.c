@@ -39,11 +39,14 @@ static inline uint64_t add_wrap(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &r) ? r + 1 : r;
 }
 
+/*
+ * The upper half of acc + (acc rotated by 32) is hi + lo with the carry
+ * out of lo + hi already added back in: the end-around-carry fold in a
+ * rotate, an add and a shift, not two rounds of masks.
+ */
 static inline uint32_t fold64(uint64_t acc)
 {
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
+	return (uint32_t)((acc + (acc >> 32 | acc << 32)) >> 32);
 }
 
 /*
@@ -104,11 +107,10 @@ uint32_t hsk_csum_add(uint32_t sum, const void *data, size_t len)
 	return csum_add(sum, data, len);
 }
 
+/* The same fold from 32 bits to 16, complemented. */
 static inline uint16_t csum_fold(uint32_t sum)
 {
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~((sum + (sum >> 16 | sum << 16)) >> 16);
 }
 
 uint16_t hsk_csum_fold(uint32_t sum)
