@@ -364,6 +364,7 @@ static void register_sock(struct xdp_sock *xs)
 		xs->port->nudp++;
 		flows(xs, true);
 	}
+	xsk_port_sync_program(xs->port);
 	pthread_mutex_unlock(&xs->port->lock);
 }
 
@@ -448,6 +449,7 @@ static void disengage(struct xdp_sock *xs)
 	}
 	while (xs->head != xs->tail)
 		rx_pop(xs);
+	xsk_port_sync_program(p);
 	pthread_mutex_unlock(&p->lock);
 	xs->port = NULL;
 	xsk_port_put(p);

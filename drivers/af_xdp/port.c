@@ -181,6 +181,7 @@ static int attach_program(struct xsk_port *p)
 		err = xdp_program__attach(p->prog, p->ifindex, modes[i], 0);
 		if (!err) {
 			p->attach_mode = modes[i];
+			p->attached = true;
 			p->flows_fd = bpf_map__fd(p->skel->maps.hsk_flows);
 			return 0;
 		}
@@ -190,6 +191,42 @@ static int attach_program(struct xsk_port *p)
 		}
 	}
 	return err;
+}
+
+/*
+ * A port whose sockets all share their frames with the kernel (packet
+ * sockets without HOTSOCK_PACKET_EXCLUSIVE) needs no program: it would
+ * pass every frame up, and an XDP program slows the kernel's own receive
+ * path on the interface, for them and everyone else (veth copies each
+ * frame into a page of its own for it, then builds a new skb around it).
+ * The program attached at the port's creation is the proof that AF_XDP
+ * runs here; it is taken off until a socket takes frames, and put back
+ * then in the same mode.
+ */
+void xsk_port_sync_program(struct xsk_port *p)
+{
+	bool want = p->nudp || p->ntaps;
+	int err;
+
+	if (want == p->attached)
+		return;
+	if (!want) {
+		err = xdp_program__detach(p->prog, p->ifindex, p->attach_mode,
+					  0);
+	} else {
+		err = xdp_program__attach(p->prog, p->ifindex, p->attach_mode,
+					  0);
+		if (err && clear_stale_program(p->ifindex))
+			err = xdp_program__attach(p->prog, p->ifindex,
+						  p->attach_mode, 0);
+	}
+	if (!err) {
+		p->attached = want;
+		return;
+	}
+	hsk_log(HSK_LOG_WARN, "af_xdp: cannot %s the XDP program %s %s: %s",
+		want ? "attach" : "detach", want ? "to" : "from", p->ifname,
+		strerror(-err));
 }
 
 static void queue_fini(struct xsk_port *p, struct xsk_queue *q)
@@ -293,7 +330,7 @@ static int queue_init(struct xsk_port *p, struct xsk_queue *q, uint32_t id)
 
 static void port_destroy(struct xsk_port *p)
 {
-	if (p->prog)
+	if (p->attached)
 		xdp_program__detach(p->prog, p->ifindex, p->attach_mode, 0);
 	for (uint32_t i = 0; p->q && i < p->nqueues; i++)
 		queue_fini(p, &p->q[i]);

@@ -50,6 +50,7 @@ struct xsk_port {
 	struct hsk_xdp *skel;
 	struct xdp_program *prog;
 	int attach_mode; /* enum xdp_attach_mode */
+	bool attached;	 /* the program is on the interface now */
 	int flows_fd;
 	uint32_t nqueues;
 	uint32_t ring_size;
@@ -91,6 +92,14 @@ void xsk_port_flow_del(struct xsk_port *p, int family,
 /* Ethertype entries for AF_PACKET sockets (network order, 0: all). */
 int xsk_port_ptype_add(struct xsk_port *p, uint16_t ethertype);
 void xsk_port_ptype_del(struct xsk_port *p, uint16_t ethertype);
+
+/*
+ * Puts the program on the interface while a socket of the port takes
+ * frames from it (ntaps or nudp), and takes it off otherwise; port
+ * locked. A failure is logged: the frames then reach the sockets through
+ * the kernel, as any frame the program passes up.
+ */
+void xsk_port_sync_program(struct xsk_port *p);
 
 /*
  * Where a zero-copy receive wants its datagrams: straight into the

@@ -57,7 +57,8 @@
 #define MAX_SNAPLEN 262144u
 #define BURST 64u  /* frames per hsk_recv_zc(), the library's burst */
 #define WAIT_S 0.1 /* receive timeout: how soon a signal acts */
-#define STDIO_BUF (1u << 20)
+/* Bytes of blocks gathered before they are written. */
+#define OUT_BUF (1u << 20)
 
 /* Exit status. */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -157,7 +158,8 @@ struct capture {
 	struct wbuf head; /* SHB + IDB, the same for every file */
 	FILE *out;
 	char *out_name;
-	char *out_buf;
+	unsigned char *out_buf; /* blocks not yet handed to out */
+	size_t out_len;
 	bool out_is_stdout;
 	uint64_t file_idx;	 /* files opened so far, less one */
 	uint64_t file_size;	 /* bytes written to the current file */
@@ -589,12 +591,41 @@ static char *file_name(const struct capture *c, uint64_t idx)
 	return r < 0 ? NULL : name;
 }
 
+static int write_error(struct capture *c)
+{
+	fprintf(stderr, PROG ": write %s: %s\n", c->out_name,
+		strerror(errno ? errno : EIO));
+	return -1;
+}
+
+/* Hands the gathered blocks to the file. */
+static int flush_out(struct capture *c)
+{
+	size_t n = c->out_len;
+
+	c->out_len = 0;
+	errno = 0;
+	if ((n && fwrite(c->out_buf, 1, n, c->out) != n) || fflush(c->out))
+		return write_error(c);
+	return 0;
+}
+
+/*
+ * Blocks are gathered in out_buf and reach the (unbuffered) stream a
+ * megabyte at a time: three fwrite() calls a frame, each taking the
+ * stream's lock, cost more than all the rest of the tool's work on it.
+ */
 static int write_out(struct capture *c, const void *p, size_t n)
 {
-	if (n && fwrite(p, 1, n, c->out) != n) {
-		fprintf(stderr, PROG ": write %s: %s\n", c->out_name,
-			strerror(errno ? errno : EIO));
+	if (n > OUT_BUF - c->out_len && flush_out(c))
 		return -1;
+	if (n > OUT_BUF) {
+		errno = 0;
+		if (fwrite(p, 1, n, c->out) != n)
+			return write_error(c);
+	} else {
+		memcpy(c->out_buf + c->out_len, p, n);
+		c->out_len += n;
 	}
 	c->file_size += n;
 	return 0;
@@ -617,7 +648,7 @@ static int open_file(struct capture *c)
 			return -1;
 		}
 	}
-	setvbuf(c->out, c->out_buf, _IOFBF, STDIO_BUF);
+	setvbuf(c->out, NULL, _IONBF, 0);
 	c->file_size = 0;
 	c->file_t0 = mono_s();
 	c->file_start_ns = real_ns();
@@ -677,11 +708,9 @@ static int close_file(struct capture *c)
 		err = -1;
 	}
 	free(isb.p);
-	if (fflush(c->out) && !err) {
-		fprintf(stderr, PROG ": write %s: %s\n", c->out_name,
-			strerror(errno));
+	if (!err && flush_out(c))
 		err = -1;
-	}
+	c->out_len = 0;
 	if (!c->out_is_stdout && fclose(c->out) && !err) {
 		fprintf(stderr, PROG ": close %s: %s\n", c->out_name,
 			strerror(errno));
@@ -950,9 +979,7 @@ static int run(struct capture *c)
 			break;
 		if (now >= next_tick) {
 			/* Each second: readers of a live file see it grow. */
-			if (fflush(c->out)) {
-				fprintf(stderr, PROG ": write %s: %s\n",
-					c->out_name, strerror(errno));
+			if (flush_out(c)) {
 				rc = EXIT_RUNTIME;
 				break;
 			}
@@ -992,7 +1019,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe is a write error */
 
 	rc = EXIT_RUNTIME;
-	c.out_buf = malloc(STDIO_BUF);
+	c.out_buf = malloc(OUT_BUF);
 	if (!c.out_buf) {
 		fprintf(stderr, PROG ": out of memory\n");
 		goto out;
@@ -1030,9 +1057,7 @@ out:
 	if (c.dead)
 		pcap_close(c.dead);
 	free(c.out_name);
-	/* Standard output keeps its buffer until exit flushes it. */
-	if (!c.out_is_stdout)
-		free(c.out_buf);
+	free(c.out_buf);
 	free(c.head.p);
 	free(c.filter);
 	return rc;

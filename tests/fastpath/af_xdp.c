@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <linux/if_ether.h>
 
 #include "fastpath.h"
 
@@ -346,6 +347,60 @@ NET_TEST(xdp4, the_program_leaves_with_the_last_socket)
 				     "ip link show %s | grep -q ' xdp'",
 				     TOPO_IF_LOCAL),
 		      0, "the XDP program stayed after the last close");
+}
+
+/* Whether hotsock's program is on hsk0 now. */
+static bool program_attached(void)
+{
+	int st = topo_run_local(&tst_topo, "ip link show %s | grep -q ' xdp'",
+				TOPO_IF_LOCAL);
+
+	cr_assert(st == 0 || st == 1, "ip link show: status %d", st);
+	return st == 0;
+}
+
+/* A packet socket of hsk0 for every ethertype, sharing its frames with
+ * the kernel (no HOTSOCK_PACKET_EXCLUSIVE here). */
+static int shared_packet_socket(void)
+{
+	struct sockaddr_ll ll;
+	socklen_t len = tst_ll_addr(&ll, TST_LOCAL, ETH_P_ALL, NULL);
+	int fd = hsk_socket(AF_PACKET, SOCK_RAW, 0);
+
+	cr_assert_geq(fd, 0, "hsk_socket(AF_PACKET): %s", strerror(errno));
+	cr_assert_ok(hsk_bind(fd, (struct sockaddr *)&ll, len));
+	cr_assert_str_eq(hsk_backend_name(fd), "af_xdp");
+	return fd;
+}
+
+NET_TEST(xdp4, a_shared_packet_socket_alone_leaves_no_program_attached)
+{
+	int fd = shared_packet_socket();
+
+	cr_assert_not(program_attached(),
+		      "a program on %s with only a shared packet socket",
+		      TOPO_IF_LOCAL);
+	hsk_close(fd);
+}
+
+NET_TEST(xdp4, a_udp_socket_next_to_a_shared_packet_socket_takes_the_fast_path)
+{
+	int fd = shared_packet_socket();
+	struct hsk_stats st;
+	struct tst_pair p;
+
+	tst_pair_open(&p, AF_INET, false, false);
+	tst_settimeout(p.fd, 5.0);
+	cr_assert(program_attached(), "no program while a UDP socket is open");
+	tst_peer_send(&p, "fast", 4);
+	recv_exactly(p.fd, 4);
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.rx_fast_path, 1, "rx_fast_path %llu",
+		     (unsigned long long)st.rx_fast_path);
+	tst_pair_close(&p);
+	cr_assert_not(program_attached(),
+		      "the program stayed after the UDP socket closed");
+	hsk_close(fd);
 }
 
 NET_TEST(xdp4, a_socket_opened_after_the_last_closed_takes_the_fast_path)
