@@ -1131,16 +1131,13 @@ static void tx_batch_flush(struct dp_sock *ds, struct tx_batch *b)
 	b->n = 0;
 }
 
-/* As dp_port_xmit(), into @b when it may wait there: one segment within
- * the MTU (a larger one leaves in fragments) on an open port. */
+/* As dp_port_xmit(), into @b (may be NULL) when the frame leaves whole.
+ * Port locked. */
 static int tx_batch_add(struct dp_sock *ds, struct tx_batch *b,
 			struct rte_mbuf *mb)
 {
-	struct dp_port *p = ds->p;
-
-	if (!b || p->closed || mb->nb_segs != 1 ||
-	    mb->pkt_len > HSK_ETH_HLEN + p->mtu)
-		return dp_port_xmit(p, mb);
+	if (!b || !dp_port_takes_whole(ds->p, mb))
+		return dp_port_xmit(ds->p, mb);
 	b->m[b->n++] = mb;
 	if (b->n == DP_BURST)
 		tx_batch_flush(ds, b);
@@ -1153,8 +1150,7 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 {
 	struct dp_port *p = ds->p;
 	uint8_t *frame = rte_pktmbuf_mtod(mb, uint8_t *);
-	bool holdable = mb->nb_segs == 1 &&
-			mb->pkt_len <= HSK_ETH_HLEN + p->mtu;
+	bool holdable = mb->nb_segs == 1 && dp_port_takes_whole(p, mb);
 	int r;
 
 	/* To our own address: delivered here, as the kernel's loopback
