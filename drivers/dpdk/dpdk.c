@@ -1131,13 +1131,17 @@ static void tx_batch_flush(struct dp_sock *ds, struct tx_batch *b)
 	b->n = 0;
 }
 
-/* As dp_port_xmit(), into @b (may be NULL) when the frame leaves whole.
- * Port locked. */
+/* As dp_port_xmit(), into @b (may be NULL) when the frame leaves whole;
+ * one that leaves in fragments goes after the frames waiting there, in
+ * order. Port locked. */
 static int tx_batch_add(struct dp_sock *ds, struct tx_batch *b,
 			struct rte_mbuf *mb)
 {
-	if (!b || !dp_port_takes_whole(ds->p, mb))
+	if (!b || !dp_port_takes_whole(ds->p, mb)) {
+		if (b)
+			tx_batch_flush(ds, b);
 		return dp_port_xmit(ds->p, mb);
+	}
 	b->m[b->n++] = mb;
 	if (b->n == DP_BURST)
 		tx_batch_flush(ds, b);
@@ -1191,7 +1195,7 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 		rte_pktmbuf_free(mb);
 		return 0;
 	}
-	return dp_port_xmit(p, mb);
+	return tx_batch_add(ds, batch, mb);
 }
 
 /* Headers in front of a payload already in @mb's first segment. */
