@@ -1095,11 +1095,11 @@ static void loop_back(struct dp_port *p, const struct rte_mbuf *mb)
 }
 
 /*
- * The frames of one zero-copy send, handed to the PMD in bursts of
- * DP_BURST rather than one by one: on net_af_xdp every rte_eth_tx_burst
- * kicks the kernel, a system call per datagram. What the PMD still
- * refuses is lost as a full device queue loses it under the kernel (the
- * send had succeeded), and counted as a send error.
+ * The frames of one zero-copy send or one hsk_sendmmsg(), handed to the
+ * PMD in bursts of DP_BURST rather than one by one: on net_af_xdp every
+ * rte_eth_tx_burst kicks the kernel, a system call per datagram. What the
+ * PMD still refuses is lost as a full device queue loses it under the
+ * kernel (the send had succeeded), and counted as a send error.
  */
 struct tx_batch {
 	struct rte_mbuf *m[DP_BURST];
@@ -1365,6 +1365,33 @@ static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
 	return r;
 }
 
+/*
+ * Every message built under one hold of the port lock and handed to the
+ * device in bursts (struct tx_batch): on net_af_xdp a kick per DP_BURST
+ * datagrams rather than per datagram. As sendmmsg(2), a failure ends the
+ * call, and is reported only when nothing was sent.
+ */
+static int dp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
+		       int flags)
+{
+	struct dp_sock *ds = s->priv;
+	struct tx_batch batch = { .n = 0 };
+	unsigned int i;
+	ssize_t r;
+
+	pthread_mutex_lock(&ds->p->lock);
+	for (i = 0; i < n; i++) {
+		r = send_one(ds, &v[i].msg_hdr, flags, &batch);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned int)r;
+	}
+	tx_batch_flush(ds, &batch);
+	pthread_mutex_unlock(&ds->p->lock);
+	hsk_count(&s->stats.tx_fast_path, i);
+	return i || !n ? (int)i : -1;
+}
+
 /* ---- zero-copy: mbufs lent ------------------------------------------ */
 
 /* A received datagram (@pkt: UDP) or frame lent as @b. A reassembled
@@ -1564,6 +1591,7 @@ static const struct hsk_ctl_ops dp_ctl = {
 	.recvmsg = dp_recvmsg,
 	.recvmmsg = dp_recvmmsg,
 	.sendmsg = dp_sendmsg,
+	.sendmmsg = dp_sendmmsg,
 	.pending = dp_pending,
 	.kernel_drops = dp_drops,
 	.extra_fds = dp_extra_fds,
