@@ -1022,7 +1022,9 @@ static struct rte_mbuf *payload_mbuf(struct dp_port *p, const struct msghdr *m,
  * Anything but a plain datagram from a bound socket to a unicast address
  * is shown to the kernel first, with MSG_PROBE (its checks, route and
  * implicit bind; nothing is sent), so the errors are its own:
- * EDESTADDRREQ, EINVAL, EAFNOSUPPORT, ENETUNREACH.
+ * EDESTADDRREQ, EINVAL, EAFNOSUPPORT, ENETUNREACH. Port locked: the
+ * addresses the kernel may have bound are read back under it, and a batch
+ * plans all its messages under one hold.
  */
 static int udp_plan(struct dp_sock *ds, const struct msghdr *m, size_t len,
 		    int flags, struct hsk_net_flow *f)
@@ -1042,9 +1044,7 @@ static int udp_plan(struct dp_sock *ds, const struct msghdr *m, size_t len,
 	if (!simple) {
 		if (sendmsg(ds->s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT) < 0)
 			return -1;
-		pthread_mutex_lock(&p->lock);
 		refresh_addresses(ds);
-		pthread_mutex_unlock(&p->lock);
 		if (m->msg_name &&
 		    !sockaddr_to(ds->family, m->msg_name, m->msg_namelen,
 				 &f->dst, &f->dport)) {
@@ -1078,12 +1078,6 @@ static int udp_plan(struct dp_sock *ds, const struct msghdr *m, size_t len,
 	return 0;
 }
 
-/*
- * Sends a built frame to its next hop; port locked, takes @mb. A frame
- * whose neighbour is being resolved is held by the control plane (a
- * copy) and sent when the neighbour answers: the send succeeded, as on
- * the kernel, even if the frame is later lost.
- */
 /* A datagram for this host (to our address, or to a group with
  * IP_MULTICAST_LOOP): a copy goes through the demultiplexer. */
 static void loop_back(struct dp_port *p, const struct rte_mbuf *mb)
@@ -1101,11 +1095,11 @@ static void loop_back(struct dp_port *p, const struct rte_mbuf *mb)
 }
 
 /*
- * The frames of one zero-copy send, handed to the PMD in bursts of
- * DP_BURST rather than one by one: on net_af_xdp every rte_eth_tx_burst
- * kicks the kernel, a system call per datagram. What the PMD still
- * refuses is lost as a full device queue loses it under the kernel (the
- * send had succeeded), and counted as a send error.
+ * The frames of one zero-copy send or one hsk_sendmmsg(), handed to the
+ * PMD in bursts of DP_BURST rather than one by one: on net_af_xdp every
+ * rte_eth_tx_burst kicks the kernel, a system call per datagram. What the
+ * PMD still refuses is lost as a full device queue loses it under the
+ * kernel (the send had succeeded), and counted as a send error.
  */
 struct tx_batch {
 	struct rte_mbuf *m[DP_BURST];
@@ -1131,30 +1125,37 @@ static void tx_batch_flush(struct dp_sock *ds, struct tx_batch *b)
 	b->n = 0;
 }
 
-/* As dp_port_xmit(), into @b when it may wait there: one segment within
- * the MTU (a larger one leaves in fragments) on an open port. */
+/* As dp_port_xmit(), into @b (may be NULL) when the frame leaves whole;
+ * one that leaves in fragments goes after the frames waiting there, in
+ * order. Port locked. */
 static int tx_batch_add(struct dp_sock *ds, struct tx_batch *b,
 			struct rte_mbuf *mb)
 {
-	struct dp_port *p = ds->p;
-
-	if (!b || p->closed || mb->nb_segs != 1 ||
-	    mb->pkt_len > HSK_ETH_HLEN + p->mtu)
-		return dp_port_xmit(p, mb);
+	if (!b || !dp_port_takes_whole(ds->p, mb)) {
+		if (b)
+			tx_batch_flush(ds, b);
+		return dp_port_xmit(ds->p, mb);
+	}
 	b->m[b->n++] = mb;
 	if (b->n == DP_BURST)
 		tx_batch_flush(ds, b);
 	return 0;
 }
 
+/*
+ * Sends a built frame to its next hop, into @batch (may be NULL) when it
+ * may wait there; port locked, takes @mb. A frame whose neighbour is
+ * being resolved is held by the control plane (a copy) and sent when the
+ * neighbour answers: the send succeeded, as on the kernel, even if the
+ * frame is later lost.
+ */
 static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 		    struct hsk_net_flow *f, uint64_t now,
 		    struct tx_batch *batch)
 {
 	struct dp_port *p = ds->p;
 	uint8_t *frame = rte_pktmbuf_mtod(mb, uint8_t *);
-	bool holdable = mb->nb_segs == 1 &&
-			mb->pkt_len <= HSK_ETH_HLEN + p->mtu;
+	bool holdable = mb->nb_segs == 1 && dp_port_takes_whole(p, mb);
 	int r;
 
 	/* To our own address: delivered here, as the kernel's loopback
@@ -1195,29 +1196,33 @@ static int udp_emit(struct dp_sock *ds, struct rte_mbuf *mb,
 		rte_pktmbuf_free(mb);
 		return 0;
 	}
-	return dp_port_xmit(p, mb);
+	return tx_batch_add(ds, batch, mb);
 }
 
-/* Headers in front of a payload already in @mb's first segment. */
-static void udp_headers(struct rte_mbuf *mb, struct hsk_net_flow *f)
+/* Headers in front of a payload already in @mb's first segment, the
+ * socket's next IP ID among them; port locked. */
+static void udp_headers(struct dp_sock *ds, struct rte_mbuf *mb,
+			struct hsk_net_flow *f)
 {
 	uint16_t len = mb->data_len;
 	uint16_t hdr = (uint16_t)hsk_net_udp_hdr_len(f);
 	uint8_t *payload = rte_pktmbuf_mtod(mb, uint8_t *);
 
+	f->ip_id = htons(ds->ip_id++);
 	rte_pktmbuf_prepend(mb, hdr);
 	hsk_net_build_udp(f, payload, len);
 }
 
-static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
+/* One datagram of the copy API, into @batch (may be NULL) when it may
+ * wait there; port locked. Its length, or -1 with errno. */
+static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags,
+			struct tx_batch *batch)
 {
 	struct dp_port *p = ds->p;
-	uint64_t now = dp_now_ns(CLOCK_MONOTONIC);
 	struct hsk_net_flow f;
 	struct rte_mbuf *mb;
 	bool fault;
 	size_t len = iov_total(m, &fault), hdr;
-	int r;
 
 	if (fault) {
 		errno = EFAULT;
@@ -1228,36 +1233,25 @@ static ssize_t udp_send(struct dp_sock *ds, const struct msghdr *m, int flags)
 	hdr = hsk_net_udp_hdr_len(&f);
 	if (len + hdr <= RTE_MBUF_DEFAULT_DATAROOM) {
 		mb = payload_mbuf(p, m, len);
-		if (!mb) {
-			errno = ENOBUFS;
-			return -1;
-		}
-		pthread_mutex_lock(&p->lock);
-		f.ip_id = htons(ds->ip_id++);
-		udp_headers(mb, &f);
-		r = udp_emit(ds, mb, &f, now, NULL);
+		if (mb)
+			udp_headers(ds, mb, &f);
 	} else {
 		/* Larger than an mbuf: built whole in the port's scratch
 		 * buffer, then cut into a chain that leaves in fragments. */
 		uint8_t *payload = p->scratch + RTE_PKTMBUF_HEADROOM;
 
-		pthread_mutex_lock(&p->lock);
 		f.ip_id = htons(ds->ip_id++);
 		copy_from_iov(payload, m);
 		mb = dp_frame_chain(
 			p, hsk_net_build_udp(&f, payload, (uint16_t)len),
 			(uint32_t)(len + hdr));
-		if (!mb) {
-			errno = ENOBUFS;
-			r = -1;
-		} else {
-			r = udp_emit(ds, mb, &f, now, NULL);
-		}
 	}
-	pthread_mutex_unlock(&p->lock);
-	if (r)
+	if (!mb) {
+		errno = ENOBUFS;
 		return -1;
-	hsk_count(&ds->s->stats.tx_fast_path, 1);
+	}
+	if (udp_emit(ds, mb, &f, dp_now_ns(CLOCK_MONOTONIC), batch))
+		return -1;
 	return (ssize_t)len;
 }
 
@@ -1310,14 +1304,15 @@ static void frame_header(const struct dp_sock *ds, struct rte_mbuf *mb,
 	       2);
 }
 
-static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
+/* One frame of the copy API, into @batch (may be NULL); port locked.
+ * Its length, or -1 with errno. */
+static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m,
+			  struct tx_batch *batch)
 {
 	const struct sockaddr_ll *to = m->msg_name;
-	struct dp_port *p = ds->p;
 	struct rte_mbuf *mb;
 	bool fault;
 	size_t len = iov_total(m, &fault);
-	int r;
 
 	if (fault) {
 		errno = EFAULT;
@@ -1325,22 +1320,33 @@ static ssize_t frame_send(struct dp_sock *ds, const struct msghdr *m)
 	}
 	if (frame_check(ds, to, m->msg_namelen, len))
 		return -1;
-	mb = payload_mbuf(p, m, len);
+	mb = payload_mbuf(ds->p, m, len);
 	if (!mb) {
 		errno = ENOBUFS;
 		return -1;
 	}
 	frame_header(ds, mb, to);
-	pthread_mutex_lock(&p->lock);
-	r = dp_port_xmit(p, mb);
-	pthread_mutex_unlock(&p->lock);
-	if (r)
+	if (tx_batch_add(ds, batch, mb))
 		return -1;
-	hsk_count(&ds->s->stats.tx_fast_path, 1);
 	return (ssize_t)len;
 }
 
 #define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL | MSG_CONFIRM)
+
+/* One message of the copy API, into @batch (may be NULL) when it may
+ * wait there; port locked. Its length, or -1 with errno. */
+static ssize_t send_one(struct dp_sock *ds, const struct msghdr *m, int flags,
+			struct tx_batch *batch)
+{
+	/* Other flags get the kernel's answer: EOPNOTSUPP, or a send. */
+	if ((flags & ~SEND_FLAGS) &&
+	    sendmsg(ds->s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT) < 0)
+		return -1;
+	if (take_error(ds))
+		return -1;
+	return ds->packet ? frame_send(ds, m, batch) :
+			    udp_send(ds, m, flags, batch);
+}
 
 static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
 {
@@ -1351,16 +1357,39 @@ static ssize_t dp_sendmsg(struct hsk_sock *s, const struct msghdr *m, int flags)
 		errno = EFAULT;
 		return -1;
 	}
-	/* Other flags get the kernel's answer: EOPNOTSUPP, or a send. */
-	if ((flags & ~SEND_FLAGS) &&
-	    sendmsg(s->fd, m, flags | MSG_PROBE | MSG_DONTWAIT) < 0)
-		return -1;
 	pthread_mutex_lock(&ds->p->lock);
-	r = take_error(ds);
+	r = send_one(ds, m, flags, NULL);
 	pthread_mutex_unlock(&ds->p->lock);
-	if (r)
-		return -1;
-	return ds->packet ? frame_send(ds, m) : udp_send(ds, m, flags);
+	if (r >= 0)
+		hsk_count(&s->stats.tx_fast_path, 1);
+	return r;
+}
+
+/*
+ * Every message built under one hold of the port lock and handed to the
+ * device in bursts (struct tx_batch): on net_af_xdp a kick per DP_BURST
+ * datagrams rather than per datagram. As sendmmsg(2), a failure ends the
+ * call, and is reported only when nothing was sent.
+ */
+static int dp_sendmmsg(struct hsk_sock *s, struct mmsghdr *v, unsigned int n,
+		       int flags)
+{
+	struct dp_sock *ds = s->priv;
+	struct tx_batch batch = { .n = 0 };
+	unsigned int i;
+	ssize_t r;
+
+	pthread_mutex_lock(&ds->p->lock);
+	for (i = 0; i < n; i++) {
+		r = send_one(ds, &v[i].msg_hdr, flags, &batch);
+		if (r < 0)
+			break;
+		v[i].msg_len = (unsigned int)r;
+	}
+	tx_batch_flush(ds, &batch);
+	pthread_mutex_unlock(&ds->p->lock);
+	hsk_count(&s->stats.tx_fast_path, i);
+	return i || !n ? (int)i : -1;
 }
 
 /* ---- zero-copy: mbufs lent ------------------------------------------ */
@@ -1446,7 +1475,8 @@ static int dp_tx_alloc(struct hsk_sock *s, struct hsk_buf *b, uint64_t *cookie,
 }
 
 /* One lent mbuf as a datagram: headers go into its headroom, in front
- * of the payload where the caller wrote it; nothing is copied. */
+ * of the payload where the caller wrote it; nothing is copied. Port
+ * locked. */
 static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 		  const struct hsk_buf *b, const struct sockaddr *dst,
 		  socklen_t dstlen, struct tx_batch *batch)
@@ -1457,7 +1487,6 @@ static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 			      .msg_iov = &iov,
 			      .msg_iovlen = 1 };
 	struct hsk_net_flow f;
-	int r;
 
 	if (udp_plan(ds, &msg, b->len, 0, &f))
 		return -1;
@@ -1468,12 +1497,8 @@ static int zc_udp(struct dp_sock *ds, struct rte_mbuf *mb,
 	mb->data_off = (uint16_t)((uint8_t *)b->data - (uint8_t *)mb->buf_addr);
 	mb->data_len = (uint16_t)b->len;
 	mb->pkt_len = b->len;
-	pthread_mutex_lock(&ds->p->lock);
-	f.ip_id = htons(ds->ip_id++);
-	udp_headers(mb, &f);
-	r = udp_emit(ds, mb, &f, dp_now_ns(CLOCK_MONOTONIC), batch);
-	pthread_mutex_unlock(&ds->p->lock);
-	return r;
+	udp_headers(ds, mb, &f);
+	return udp_emit(ds, mb, &f, dp_now_ns(CLOCK_MONOTONIC), batch);
 }
 
 /* Lent mbufs as frames, sent as they are in one burst: the caller
@@ -1524,6 +1549,7 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 	(void)flags;
 	if (ds->packet)
 		return zc_frames(ds, b, cookie, n, dst, dstlen);
+	pthread_mutex_lock(&ds->p->lock);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = (struct rte_mbuf *)(uintptr_t)cookie[i];
 
@@ -1535,7 +1561,6 @@ static int dp_tx_burst(struct hsk_sock *s, const struct hsk_buf *b,
 		}
 		rte_pktmbuf_free(m);
 	}
-	pthread_mutex_lock(&ds->p->lock);
 	tx_batch_flush(ds, &batch);
 	pthread_mutex_unlock(&ds->p->lock);
 	hsk_count(&s->stats.tx_fast_path, i);
@@ -1566,6 +1591,7 @@ static const struct hsk_ctl_ops dp_ctl = {
 	.recvmsg = dp_recvmsg,
 	.recvmmsg = dp_recvmmsg,
 	.sendmsg = dp_sendmsg,
+	.sendmmsg = dp_sendmmsg,
 	.pending = dp_pending,
 	.kernel_drops = dp_drops,
 	.extra_fds = dp_extra_fds,

@@ -120,6 +120,12 @@ int dp_port_nap(const struct dp_port *p, long ns);
  * signal came. */
 int dp_port_sleep(struct dp_port *p, long ns);
 
+/* Whether @m leaves as it is, in one frame: the port is open and @m is
+ * within its MTU. dp_port_xmit() cuts an IP datagram that is not; one that
+ * is may as well join a burst of the caller's, or be held whole while its
+ * neighbour is resolved (a single segment then). Port locked. */
+bool dp_port_takes_whole(const struct dp_port *p, const struct rte_mbuf *m);
+
 /* Sends a complete frame, fragmenting an IP datagram above the MTU;
  * takes @m either way. Port locked. 0, or -1 with errno (EAGAIN: the
  * TX queue is full, ENOBUFS). */

@@ -1174,18 +1174,27 @@ static int xmit_fragments(struct dp_port *p, struct rte_mbuf *m, uint16_t l2)
 	return xmit_burst(p, frags, (uint16_t)n);
 }
 
+bool dp_port_takes_whole(const struct dp_port *p, const struct rte_mbuf *m)
+{
+	uint16_t l2;
+
+	(void)ether_type(m, &l2);
+	return !p->closed && m->pkt_len <= (uint32_t)l2 + p->mtu;
+}
+
 int dp_port_xmit(struct dp_port *p, struct rte_mbuf *m)
 {
 	uint16_t et, l2;
 
+	if (dp_port_takes_whole(p, m))
+		return xmit_burst(p, &m, 1);
 	if (p->closed) {
 		errno = ENETDOWN;
 		return -1;
 	}
 	et = ether_type(m, &l2);
-	if (m->pkt_len > (uint32_t)l2 + p->mtu &&
-	    (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	     et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)))
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6))
 		return xmit_fragments(p, m, l2);
 	return xmit_burst(p, &m, 1);
 }

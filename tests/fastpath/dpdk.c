@@ -309,6 +309,96 @@ FAMILY_TEST(dpdk,
 	tst_pair_close(&p);
 }
 
+/* ---- hsk_sendmmsg in bursts ----------------------------------------- */
+
+/* @n messages to the peer, message i @len[i] bytes of pattern i, one
+ * after another in @buf. */
+static void mmsg_to_peer(struct tst_pair *p, struct mmsghdr *mm,
+			 struct iovec *iov, char *buf, const size_t *len,
+			 unsigned int n)
+{
+	memset(mm, 0, n * sizeof(*mm));
+	for (unsigned int i = 0; i < n; i++) {
+		tst_fill(buf, len[i], i);
+		iov[i] = (struct iovec){ buf, len[i] };
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &p->remote;
+		mm[i].msg_hdr.msg_namelen = p->len;
+		buf += len[i];
+	}
+}
+
+/* The peer gets the messages of mmsg_to_peer(), in their order. */
+static void peer_gets_in_order(struct tst_pair *p, const size_t *len,
+			       unsigned int n)
+{
+	static char want[BIG], buf[BIG + 1];
+
+	for (unsigned int i = 0; i < n; i++) {
+		ssize_t r = tst_kernel_recv(p->peer, buf, sizeof(buf), 3000,
+					    NULL, NULL);
+
+		cr_assert_eq(r, (ssize_t)len[i], "message %u: %zd", i, r);
+		tst_fill(want, len[i], i);
+		cr_assert_arr_eq(buf, want, len[i], "message %u", i);
+	}
+}
+
+/* More messages than one burst to the device holds (32): every one
+ * arrives, in the order given. */
+FAMILY_TEST(dpdk, sendmmsg_of_several_bursts_arrives_whole_and_in_order)
+{
+	enum { N = 80 };
+	static char data[N * 64];
+	struct mmsghdr mm[N];
+	struct iovec iov[N];
+	size_t len[N];
+	struct tst_pair p;
+	struct hsk_stats st;
+
+	tst_pair_open(&p, family, false, false);
+	/* The peer speaks first: its neighbour is known, every message
+	 * can leave at once. */
+	tst_peer_send(&p, "hi", 2);
+	tst_settimeout(p.fd, 5.0);
+	recv_exactly(p.fd, data, sizeof(data), 2);
+	for (unsigned int i = 0; i < N; i++)
+		len[i] = 16 + i % 48;
+	mmsg_to_peer(&p, mm, iov, data, len, N);
+	cr_assert_eq(hsk_sendmmsg(p.fd, mm, N, 0), N, "hsk_sendmmsg: %s",
+		     strerror(errno));
+	for (unsigned int i = 0; i < N; i++)
+		cr_assert_eq(mm[i].msg_len, len[i], "msg_len[%u]", i);
+	peer_gets_in_order(&p, len, N);
+	stats_of(p.fd, &st);
+	cr_assert_eq(st.tx_fast_path, N, "tx_fast_path %llu",
+		     (unsigned long long)st.tx_fast_path);
+	cr_assert_eq(st.tx_errors, 0);
+	tst_pair_close(&p);
+}
+
+/* One message of a batch leaves in fragments, not in the burst: it still
+ * goes after the messages before it and before those after it. */
+FAMILY_TEST(dpdk, a_fragmented_message_keeps_its_place_in_a_sendmmsg)
+{
+	static char data[2 * BIG];
+	const size_t len[] = { 40, 50, BIG, 60 };
+	struct mmsghdr mm[4];
+	struct iovec iov[4];
+	struct tst_pair p;
+
+	tst_pair_open(&p, family, false, false);
+	tst_peer_send(&p, "hi", 2);
+	tst_settimeout(p.fd, 5.0);
+	recv_exactly(p.fd, data, sizeof(data), 2);
+	mmsg_to_peer(&p, mm, iov, data, len, 4);
+	cr_assert_eq(hsk_sendmmsg(p.fd, mm, 4, 0), 4, "hsk_sendmmsg: %s",
+		     strerror(errno));
+	peer_gets_in_order(&p, len, 4);
+	tst_pair_close(&p);
+}
+
 /* ---- malformed frames ----------------------------------------------- */
 
 NET_TEST(dpdk4, an_ip_length_beyond_the_frame_is_counted_and_dropped)
