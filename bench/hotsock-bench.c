@@ -8,7 +8,8 @@
  *
  *   receive       a fast source in the peer namespace, the contenders
  *                 receive (receive.c)
- *   transmit      the contenders send, a fast receiver in the peer
+ *   transmit      the contenders send UDP datagrams, or the same as
+ *                 AF_PACKET raw frames; a fast receiver in the peer
  *                 namespace counts (transmit.c)
  *   pingpong      one datagram in flight, round trips timed into a
  *                 log-bucketed histogram, busy polling off and on
@@ -60,10 +61,11 @@ static const char *const backend_names[] = { "auto", "kernel", "af_xdp",
 
 /* Every workload's contender keys, for --contenders. */
 static const char *const contender_keys[] = {
-	"hsk_recvfrom", "hsk_recvmmsg",	 "hsk_recv_zc", "hsk_packet_zc",
-	"hsk_sendto",	"hsk_sendmmsg",	 "hsk_send_zc", "raw_xsk",
-	"raw_rte",	"recvfrom",	 "recvmmsg",	"sendto",
-	"sendmmsg",	"hsk_echo_mmsg", "hsk_echo_zc", "echo_mmsg",
+	"hsk_recvfrom",	   "hsk_recvmmsg", "hsk_recv_zc",     "hsk_packet_zc",
+	"hsk_packet_mmsg", "hsk_sendto",   "hsk_sendmmsg",    "hsk_send_zc",
+	"raw_xsk",	   "raw_rte",	   "recvfrom",	      "recvmmsg",
+	"sendto",	   "sendmmsg",	   "packet_sendmmsg", "hsk_echo_mmsg",
+	"hsk_echo_zc",	   "echo_mmsg",
 };
 
 static void usage(FILE *f)
@@ -119,12 +121,16 @@ static void usage(FILE *f)
 		"says\n"
 		"  -c, --contenders LIST  only these: hsk_recvfrom, "
 		"hsk_recvmmsg, hsk_recv_zc,\n"
-		"                       hsk_packet_zc, hsk_sendto, "
-		"hsk_sendmmsg, hsk_send_zc,\n"
-		"                       raw_xsk, raw_rte, recvfrom, recvmmsg, "
-		"sendto, sendmmsg,\n"
+		"                       hsk_packet_zc, hsk_packet_mmsg, "
+		"hsk_sendto,\n"
+		"                       hsk_sendmmsg, hsk_send_zc, raw_xsk, "
+		"raw_rte, recvfrom,\n"
+		"                       recvmmsg, sendto, sendmmsg, "
+		"packet_sendmmsg,\n"
 		"                       hsk_echo_mmsg, hsk_echo_zc, "
-		"echo_mmsg\n"
+		"echo_mmsg (hsk_packet_zc,\n"
+		"                       hsk_packet_mmsg, packet_sendmmsg: "
+		"AF_PACKET raw frames)\n"
 		"  -N, --napi MODE      thread: the receiving end's kernel "
 		"work in a NAPI thread\n"
 		"                       pinned to the receiver's CPU "

@@ -183,6 +183,47 @@ Test(workload, transmit_writes_json_and_plot, .timeout = RUN_TIMEOUT)
 		       "transmit-pps.png", NULL);
 }
 
+/* The AF_PACKET senders' frames are the UDP contenders' datagram: the
+ * counter counts them as it counts the datagrams, each sender on every
+ * backend of the run. */
+#define PACKET_TX "hsk_packet_zc,hsk_packet_mmsg,packet_sendmmsg"
+
+Test(workload, transmit_counts_raw_frames_as_datagrams, .timeout = RUN_TIMEOUT)
+{
+	const char *const more[] = { "--contenders=" PACKET_TX, NULL };
+
+	workload_smoke_with(
+		"transmit",
+		"{r['contender'] for r in d['transmit']['results']} == "
+		"{'hotsock packet zc', 'hotsock packet mmsg', "
+		"'kernel packet mmsg'} and all(r['ok'] and "
+		"0 < r['runs'][0]['counted'] <= r['runs'][0]['sent'] + 2048 "
+		"for r in d['transmit']['results'])",
+		"transmit-pps.png", more);
+}
+
+/* On af_xdp a packet socket's raw frames leave through the XSK, none
+ * through its kernel socket. */
+Test(workload, transmit_raw_frames_leave_af_xdp_by_its_xsk,
+     .timeout = RUN_TIMEOUT)
+{
+	const char *const more[] = { "--backend=af_xdp",
+				     "--contenders=hsk_packet_zc,"
+				     "hsk_packet_mmsg",
+				     NULL };
+
+	if (!getenv("HSK_BENCH_AF_XDP"))
+		cr_skip_test("af_xdp (libxdp) is not built");
+	workload_smoke_with(
+		"transmit",
+		"len(d['transmit']['results']) == 2 and all(r['ok'] and "
+		"r['backend'] == 'af_xdp' and r['runs'][0]['sent'] > 0 and "
+		"r['runs'][0]['tx_fast_path'] == r['runs'][0]['sent'] and "
+		"r['runs'][0]['tx_kernel_path'] == 0 "
+		"for r in d['transmit']['results'])",
+		"transmit-pps.png", more);
+}
+
 /*
  * hotsock on dpdk and raw rte_eth on its vdev, each run in a child of its
  * own, the counter a raw XSK on hsk1 that answers no neighbour request:
@@ -208,6 +249,28 @@ Test(workload, transmit_on_dpdk_counts_what_it_sends, .timeout = RUN_TIMEOUT)
 		"len(d['transmit']['results']) == 4 and "
 		"any(r['contender'] == 'raw rte_eth' for r in "
 		"d['transmit']['results']) and all(r['ok'] and "
+		"0 < r['runs'][0]['counted'] <= r['runs'][0]['sent'] + 2048 "
+		"for r in d['transmit']['results'])",
+		"transmit-pps.png", more);
+}
+
+/* The AF_PACKET senders on dpdk, on the same port as above, each run in a
+ * child of its own: the counter counts what they sent. */
+Test(workload, transmit_raw_frames_on_dpdk_counts_what_it_sends,
+     .timeout = RUN_TIMEOUT)
+{
+	const char *const more[] = { "--backend=dpdk",
+				     "--contenders=hsk_packet_zc,"
+				     "hsk_packet_mmsg",
+				     NULL };
+
+	if (!getenv("HSK_BENCH_DPDK") || !getenv("HSK_BENCH_AF_XDP"))
+		cr_skip_test("the dpdk backend or libxdp is not built");
+	setenv("HOTSOCK_DPDK_ARGS", "--vdev=net_af_packet0,iface=hsk0", 1);
+	workload_smoke_with(
+		"transmit",
+		"len(d['transmit']['results']) == 2 and all(r['ok'] and "
+		"r['backend'] == 'dpdk' and "
 		"0 < r['runs'][0]['counted'] <= r['runs'][0]['sent'] + 2048 "
 		"for r in d['transmit']['results'])",
 		"transmit-pps.png", more);
@@ -373,6 +436,7 @@ RX_COUNT(recvmmsg_on_dpdk_drains_every_datagram_of_a_net_ring,
 	 "hsk_recvmmsg:dpdk:ring")
 TX_COUNT(raw_xsk_delivers_every_datagram, "raw_xsk:libxdp")
 TX_COUNT(raw_rte_eth_delivers_every_mbuf, "raw_rte:net_null")
+TX_COUNT(packet_zc_on_af_xdp_delivers_every_frame, "hsk_packet_zc:af_xdp")
 TX_COUNT(packet_zc_on_dpdk_delivers_every_frame, "hsk_packet_zc:dpdk:null")
 TX_COUNT(send_zc_on_af_xdp_delivers_every_datagram, "hsk_send_zc:af_xdp")
 TX_COUNT(sendmmsg_on_af_xdp_delivers_every_datagram, "hsk_sendmmsg:af_xdp")

@@ -8,6 +8,11 @@
  *   hotsock hsk_sendmmsg   --batch datagrams per call
  *   hotsock hsk_send_zc    --batch lent buffers (hsk_buf_alloc), filled
  *                          and sent
+ *   hotsock packet zc      AF_PACKET raw frames: the UDP contenders'
+ *                          datagram as a whole frame, prebuilt, copied into
+ *                          --batch lent buffers and sent (hsk_send_zc) on
+ *                          a SOCK_RAW socket bound to hsk0
+ *   hotsock packet mmsg    the same frames, --batch per hsk_sendmmsg
  *   raw xsk                the bare libxdp TX ring on hsk0 queue 0, one
  *                          prebuilt frame (xsk_raw.c)
  *   raw rte_eth            rte_eth_tx_burst on dpdk's vdev (net_af_xdp
@@ -16,6 +21,8 @@
  *                          backends
  *   kernel sendto          sendto(2)
  *   kernel sendmmsg        sendmmsg(2), --batch per call
+ *   kernel packet mmsg     the raw frames, sendmmsg(2) on a plain
+ *                          AF_PACKET SOCK_RAW socket bound to hsk0
  *
  * the hotsock ones once per backend (dpdk in a child of its own, as in
  * the receive workload: the counter lives in memory it shares; the
@@ -31,6 +38,9 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -63,20 +73,36 @@ enum tx_how {
 	TX_RAW_XSK,
 	TX_RAW_RTE,
 	TX_KERN_SENDTO,
-	TX_KERN_SENDMMSG
+	TX_KERN_SENDMMSG,
+	/* AF_PACKET raw frames */
+	TX_HSK_PACKET_ZC,
+	TX_HSK_PACKET_MMSG,
+	TX_KERN_PACKET_MMSG
 };
 
 static const struct contender hsk_tx[] = {
 	{ "hotsock hsk_sendto", "hsk_sendto", TX_HSK_SENDTO, 1, 1, NULL },
 	{ "hotsock hsk_sendmmsg", "hsk_sendmmsg", TX_HSK_SENDMMSG, 1, 0, NULL },
 	{ "hotsock hsk_send_zc", "hsk_send_zc", TX_HSK_SEND_ZC, 1, 0, NULL },
+	{ "hotsock packet zc", "hsk_packet_zc", TX_HSK_PACKET_ZC, 1, 0, NULL },
+	{ "hotsock packet mmsg", "hsk_packet_mmsg", TX_HSK_PACKET_MMSG, 1, 0,
+	  NULL },
 };
 
 static const struct contender other_tx[] = {
 	{ "raw xsk", "raw_xsk", TX_RAW_XSK, 0, 0, NULL },
 	{ "kernel sendto", "sendto", TX_KERN_SENDTO, 0, 1, NULL },
 	{ "kernel sendmmsg", "sendmmsg", TX_KERN_SENDMMSG, 0, 0, NULL },
+	{ "kernel packet mmsg", "packet_sendmmsg", TX_KERN_PACKET_MMSG, 0, 0,
+	  NULL },
 };
+
+/* Does @how send AF_PACKET raw frames (else UDP datagrams)? */
+static int packet_how(int how)
+{
+	return how == TX_HSK_PACKET_ZC || how == TX_HSK_PACKET_MMSG ||
+	       how == TX_KERN_PACKET_MMSG;
+}
 
 /* The raw engine beneath dpdk: rte_eth_tx_burst on the vdev hotsock on
  * dpdk gets (net_af_xdp over hsk0), the frame copied into each mbuf
@@ -98,6 +124,7 @@ struct tx_run {
 	char err[128];
 	uint64_t sent, counted, refused; /* refused: ENOBUFS/EAGAIN calls */
 	uint64_t calls;
+	uint64_t fast, slow; /* hotsock: sent by its fast, kernel path */
 	double secs;
 };
 
@@ -170,6 +197,13 @@ struct txer {
 	int rte; /* raw rte_eth: its port is open */
 	unsigned char frame[ETH_HLEN_ + MTU]; /* raw: prebuilt */
 	uint32_t frame_len;
+	/* What each batched send carries: the payload to @to (UDP), or the
+	 * whole frame with @to NULL (AF_PACKET: the socket's binding says
+	 * where). */
+	void *msg;
+	uint32_t msg_len;
+	struct sockaddr *to;
+	socklen_t tolen;
 };
 
 static void init_txer(struct txer *s, const struct contender *c,
@@ -200,23 +234,25 @@ static int send_once(struct txer *s)
 			       -1 :
 			       1;
 	case TX_HSK_SENDMMSG:
+	case TX_HSK_PACKET_MMSG:
 		return hsk_sendmmsg(s->fd, s->msgs, s->batch, MSG_DONTWAIT);
 	case TX_KERN_SENDMMSG:
+	case TX_KERN_PACKET_MMSG:
 		return sendmmsg(s->fd, s->msgs, s->batch, MSG_DONTWAIT);
 	case TX_HSK_SEND_ZC:
+	case TX_HSK_PACKET_ZC:
 		if (s->held < s->batch) {
 			n = hsk_buf_alloc(s->fd, s->bufs + s->held,
 					  s->batch - s->held);
 			if (n < 0)
 				return -1;
 			for (i = s->held; i < s->held + (unsigned int)n; i++) {
-				memcpy(s->bufs[i].data, s->payload, s->size);
-				s->bufs[i].len = (uint32_t)s->size;
+				memcpy(s->bufs[i].data, s->msg, s->msg_len);
+				s->bufs[i].len = s->msg_len;
 			}
 			s->held += (unsigned int)n;
 		}
-		n = hsk_send_zc(s->fd, s->bufs, s->held,
-				(struct sockaddr *)&s->dst, s->dstlen,
+		n = hsk_send_zc(s->fd, s->bufs, s->held, s->to, s->tolen,
 				MSG_DONTWAIT);
 		if (n > 0) {
 			/* What was not sent moves to the front. */
@@ -247,29 +283,53 @@ static int open_txer(struct txer *s, struct hsk_topo *t,
 		     const struct config *cfg, int port, char *backend,
 		     size_t backend_len)
 {
-	int domain = cfg->family == 6 ? AF_INET6 : AF_INET;
-	int sndbuf = 4 << 20;
+	int packet = packet_how(s->c->how), sndbuf = 4 << 20;
+	int domain = packet ? AF_PACKET : cfg->family == 6 ? AF_INET6 : AF_INET;
+	int type = packet ? SOCK_RAW : SOCK_DGRAM;
+	/*
+	 * A packet socket bound to hsk0 and to the frames' ethertype: af_xdp
+	 * takes a packet socket onto its XSK once it is bound to a link and
+	 * an ethertype, and the kernel's own socket is bound alike.
+	 */
+	uint16_t ethertype = htons(cfg->family == 6 ? ETH_P_IPV6 : ETH_P_IP);
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
+				  .sll_protocol = ethertype,
+				  .sll_ifindex = t->ifindex_local };
 	struct sockaddr_storage src;
-	socklen_t srclen;
+	struct sockaddr *local;
+	socklen_t srclen, local_len;
 	unsigned int i;
 
 	fill_addr(t, cfg->family, 0, port, &s->dst, &s->dstlen);
 	fill_addr(t, cfg->family, 1, TX_SRC_PORT, &src, &srclen);
+	local = packet ? (struct sockaddr *)&ll : (struct sockaddr *)&src;
+	local_len = packet ? sizeof(ll) : srclen;
 	s->payload = malloc(s->size ? s->size : 1);
 	if (!s->payload)
 		return -1;
 	memset(s->payload, 0xa5, s->size ? s->size : 1);
-	s->iov.iov_base = s->payload;
-	s->iov.iov_len = s->size;
+	/* The frame the UDP contenders' datagram makes: the raw senders
+	 * send it as it is, so the counter counts both alike. */
+	s->frame_len = build_frame(s->frame, t, cfg->family, 0, TX_SRC_PORT,
+				   port, cfg->size);
+	if (packet) {
+		s->msg = s->frame;
+		s->msg_len = s->frame_len;
+	} else {
+		s->msg = s->payload;
+		s->msg_len = (uint32_t)s->size;
+		s->to = (struct sockaddr *)&s->dst;
+		s->tolen = s->dstlen;
+	}
+	s->iov.iov_base = s->msg;
+	s->iov.iov_len = s->msg_len;
 	memset(s->msgs, 0, sizeof(s->msgs));
 	for (i = 0; i < s->batch; i++) {
-		s->msgs[i].msg_hdr.msg_name = &s->dst;
-		s->msgs[i].msg_hdr.msg_namelen = s->dstlen;
+		s->msgs[i].msg_hdr.msg_name = s->to;
+		s->msgs[i].msg_hdr.msg_namelen = s->tolen;
 		s->msgs[i].msg_hdr.msg_iov = &s->iov;
 		s->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	s->frame_len = build_frame(s->frame, t, cfg->family, 0, TX_SRC_PORT,
-				   port, cfg->size);
 	if (s->c->how == TX_RAW_RTE) {
 #ifdef HSK_BENCH_DPDK
 		char err[160], vdev[128];
@@ -307,12 +367,12 @@ static int open_txer(struct txer *s, struct hsk_topo *t,
 
 		if (s->c->backend && hsk_init(&o) < 0)
 			return -1;
-		s->fd = hsk_socket(domain, SOCK_DGRAM, 0);
+		s->fd = hsk_socket(domain, type, packet ? ethertype : 0);
 		if (s->fd < 0)
 			return -1;
 		(void)hsk_setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
 				     sizeof(sndbuf));
-		if (hsk_bind(s->fd, (struct sockaddr *)&src, srclen) < 0 ||
+		if (hsk_bind(s->fd, local, local_len) < 0 ||
 		    hsk_settimeout(s->fd, 0.1) < 0)
 			return -1;
 		name = hsk_backend_name(s->fd);
@@ -320,11 +380,11 @@ static int open_txer(struct txer *s, struct hsk_topo *t,
 		return 0;
 	}
 	snprintf(backend, backend_len, "-");
-	s->fd = socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s->fd = socket(domain, type | SOCK_CLOEXEC, packet ? ethertype : 0);
 	if (s->fd < 0)
 		return -1;
 	(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	return bind(s->fd, (struct sockaddr *)&src, srclen);
+	return bind(s->fd, local, local_len);
 }
 
 static void close_txer(struct txer *s)
@@ -350,6 +410,19 @@ static void close_txer(struct txer *s)
 	s->fd = -1;
 	free(s->payload);
 	s->payload = NULL;
+}
+
+/* hotsock: what its fast and its kernel path sent so far (hsk_stats());
+ * the others: nothing. */
+static void tx_paths(const struct txer *s, uint64_t *fast, uint64_t *slow)
+{
+	struct hsk_stats st;
+
+	*fast = *slow = 0;
+	if (!s->c->hotsock || hsk_stats(s->fd, &st, sizeof(st)) < 0)
+		return;
+	*fast = st.tx_fast_path;
+	*slow = st.tx_kernel_path;
 }
 
 static void tx_fail(struct tx_run *run, const char *what)
@@ -398,7 +471,7 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 {
 	struct txer s;
 	unsigned int tries = 0;
-	uint64_t c0;
+	uint64_t c0, fast0, slow0;
 	double t0;
 
 	memset(run, 0, sizeof(*run));
@@ -429,6 +502,7 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 		usleep(20000);
 	} while (dpdk_backend(c->backend) && atomic_load(&k->count) == c0 &&
 		 ++tries < SOLICIT_TRIES && !g_stop);
+	tx_paths(&s, &fast0, &slow0);
 	c0 = atomic_load(&k->count);
 	t0 = now();
 	if (send_for(&s, cfg->duration, run) < 0) {
@@ -436,6 +510,9 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 		goto out;
 	}
 	run->secs = now() - t0;
+	tx_paths(&s, &run->fast, &run->slow);
+	run->fast -= fast0;
+	run->slow -= slow0;
 	/* What is still in flight to the counter lands within a moment. */
 	usleep(20000);
 	run->counted = atomic_load(&k->count) - c0;
@@ -622,6 +699,10 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	int status = 0, port = TX_PORT;
 	unsigned int nr = 0;
 	double t_start = now();
+	/* Every sender's frame: the counter counts frames of this length. */
+	uint32_t frame_len =
+		(uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) + 8 +
+			   cfg->size);
 
 	runs = calloc((size_t)n * cfg->reps, sizeof(*runs));
 	/* Shared: a contender's child reads the count as it goes. */
@@ -639,10 +720,7 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 		       t->if_peer, why);
 		napi.pid = -1;
 	}
-	if (start_counter(k, t, cfg->tx_cpu,
-			  (uint32_t)(ETH_HLEN_ + (cfg->family == 6 ? 40 : 20) +
-				     8 + cfg->size),
-			  &th) < 0) {
+	if (start_counter(k, t, cfg->tx_cpu, frame_len, &th) < 0) {
 		fprintf(stderr,
 			"hotsock-bench: transmit: no counter on %s: %s\n",
 			t->if_peer, strerror(errno));
@@ -651,13 +729,14 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 		munmap(k, sizeof(*k));
 		return 1;
 	}
-	printf("\n== transmit: UDP/IPv%d, %zu-byte payloads, %s -> %s; a "
-	       "raw XSK on %s counts;\n   %u rep(s) x %g s per contender, "
-	       "interleaved; batch %u; %s's receive work %s\n",
+	printf("\n== transmit: UDP/IPv%d, %zu-byte payloads, %s -> %s "
+	       "(packet: the same datagram\n   as a %u-byte AF_PACKET raw "
+	       "frame); a raw XSK on %s counts;\n   %u rep(s) x %g s per "
+	       "contender, interleaved; batch %u; %s's receive work %s\n",
 	       cfg->family, cfg->size,
 	       cfg->family == 6 ? TOPO_IP6_LOCAL : TOPO_IP4_LOCAL,
-	       cfg->family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER, t->if_peer,
-	       cfg->reps, cfg->duration, cfg->batch, t->if_peer,
+	       cfg->family == 6 ? TOPO_IP6_PEER : TOPO_IP4_PEER, frame_len,
+	       t->if_peer, cfg->reps, cfg->duration, cfg->batch, t->if_peer,
 	       napi.pid > 0 ? "in a NAPI thread on the counter's CPU" :
 			      "inline, on the sender's CPU");
 	alarm((unsigned int)(cfg->reps * n * (cfg->duration + 5)) + 30);
@@ -766,13 +845,20 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 				fprintf(json,
 					"%s{\"sent\": %llu, \"counted\": %llu, "
 					"\"calls\": %llu, \"refused\": %llu, "
-					"\"seconds\": %.6f}",
+					"\"seconds\": %.6f",
 					rep ? ", " : "",
 					(unsigned long long)r->sent,
 					(unsigned long long)r->counted,
 					(unsigned long long)r->calls,
 					(unsigned long long)r->refused,
 					r->secs);
+				if (cs[c].hotsock)
+					fprintf(json,
+						", \"tx_fast_path\": %llu, "
+						"\"tx_kernel_path\": %llu",
+						(unsigned long long)r->fast,
+						(unsigned long long)r->slow);
+				fprintf(json, "}");
 			}
 			fprintf(json, "]}");
 		}
@@ -782,17 +868,18 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	}
 	if (json)
 		fprintf(json, "\n  ]}");
-	printf("\npps: datagrams counted at the peer per second; sent pps: "
-	       "handed over by the\ncontender; cnt/sent: counted / sent "
-	       "(median); refused: share of send calls\nthat took nothing "
-	       "(ENOBUFS, EAGAIN); bottleneck: sender when cnt/sent >= "
-	       "%.0f%%\n(%.0f s)\n",
+	printf("\npps: datagrams (packet: frames) counted at the peer per "
+	       "second; sent pps:\nhanded over by the contender; cnt/sent: "
+	       "counted / sent (median); refused:\nshare of send calls that "
+	       "took nothing (ENOBUFS, EAGAIN); bottleneck: sender\nwhen "
+	       "cnt/sent >= %.0f%%\n(%.0f s)\n",
 	       100 * DELIVERED_BOUND, now() - t_start);
 	if (cfg->plot_dir)
 		plot_bars(cfg, "transmit-pps.png",
-			  "UDP transmit rate counted at the peer (median, "
-			  "min-max over the reps)",
-			  "datagrams per second", rows, nr, 0);
+			  "Transmit rate counted at the peer, UDP and "
+			  "AF_PACKET raw frames (median, min-max over the "
+			  "reps)",
+			  "datagrams (frames) per second", rows, nr, 0);
 	free(runs);
 	return status;
 }
