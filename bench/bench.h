@@ -162,8 +162,8 @@ int run_dpdk_child(const struct dpdk_child *o, void (*fn)(void *arg, void *out),
 		   size_t why_len);
 
 /* In a veth child: the vdev hotsock on dpdk gets (the first --vdev= of
- * HOTSOCK_DPDK_ARGS), for a raw rte_eth loop on the same one, into
- * @buf. */
+ * HOTSOCK_DPDK_ARGS) as hotsock configures it, for a raw rte_eth loop
+ * on the same port, into @buf. */
 void child_vdev(char *buf, size_t len);
 
 /* Where an interface's kernel receive work runs (see common.c). */

@@ -787,13 +787,19 @@ void child_vdev(char *buf, size_t len)
 {
 	const char *args = getenv("HOTSOCK_DPDK_ARGS");
 	const char *v = args ? strstr(args, "--vdev=") : NULL;
+	int n;
 
-	if (!v) {
-		snprintf(buf, len, "%s", HSK0_VDEV);
-		return;
-	}
-	v += strlen("--vdev=");
-	snprintf(buf, len, "%.*s", (int)strcspn(v, " \t"), v);
+	v = (v ? v : "--vdev=" HSK0_VDEV) + strlen("--vdev=");
+	n = (int)strcspn(v, " \t");
+	/* hotsock gives net_af_xdp busy_budget=0 unless told otherwise (its
+	 * waits sleep on the XSK, and the kernel's preferred busy polling
+	 * would leave the ring's filling to them): the raw loop gets the
+	 * same port. */
+	if (!strncmp(v, "net_af_xdp", 10) &&
+	    !memmem(v, (size_t)n, "busy_budget=", 12))
+		snprintf(buf, len, "%.*s,busy_budget=0", n, v);
+	else
+		snprintf(buf, len, "%.*s", n, v);
 }
 
 void add_contender(const struct config *cfg, const struct contender *c,
