@@ -128,31 +128,38 @@ struct tx_run {
 	double secs;
 };
 
-/* The peer's counter: a thread in the peer namespace. */
+/*
+ * The peer's counter: a thread in the peer namespace. A dpdk contender's
+ * child, forked meanwhile, reads the count in shared memory. The XSK is
+ * held here, on the stack of the thread that forks, not on the counter's
+ * own stack alone: the child has no counter thread, and its leak check at
+ * exit() would otherwise find libxdp's objects unreferenced.
+ */
 struct counter {
 	struct hsk_topo *topo;
 	int cpu;
 	uint32_t frame_len; /* the senders' frames; others are not counted */
 	atomic_int ready;   /* 1 counting, -1 failed */
 	atomic_int stop;
-	atomic_uint_least64_t count;
+	atomic_uint_least64_t *count; /* shared with the dpdk children */
 	int err;
+#ifdef HSK_BENCH_XSK
+	struct xsk_raw *xsk;
+#endif
 };
 
 static void *counter_main(void *arg)
 {
 	struct counter *k = arg;
 #ifdef HSK_BENCH_XSK
-	struct xsk_raw *x;
-
 	pin_self(k->cpu);
 	if (topo_enter_peer(k->topo) < 0) {
 		k->err = errno;
 		atomic_store(&k->ready, -1);
 		return NULL;
 	}
-	x = xsk_raw_open(k->topo->if_peer, true);
-	if (!x) {
+	k->xsk = xsk_raw_open(k->topo->if_peer, true);
+	if (!k->xsk) {
 		k->err = errno;
 		atomic_store(&k->ready, -1);
 		return NULL;
@@ -160,18 +167,18 @@ static void *counter_main(void *arg)
 	atomic_store(&k->ready, 1);
 	while (!atomic_load_explicit(&k->stop, memory_order_relaxed) &&
 	       !g_stop) {
-		unsigned int n = xsk_raw_rx_burst(x, k->frame_len);
+		unsigned int n = xsk_raw_rx_burst(k->xsk, k->frame_len);
 
 		if (n) {
-			atomic_fetch_add_explicit(&k->count, n,
+			atomic_fetch_add_explicit(k->count, n,
 						  memory_order_relaxed);
 		} else {
-			struct pollfd p = { xsk_raw_fd(x), POLLIN, 0 };
+			struct pollfd p = { xsk_raw_fd(k->xsk), POLLIN, 0 };
 
 			(void)poll(&p, 1, 100);
 		}
 	}
-	xsk_raw_close(x);
+	xsk_raw_close(k->xsk);
 #else
 	k->err = ENOTSUP;
 	atomic_store(&k->ready, -1);
@@ -488,7 +495,7 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 	 * (a few times) while the warm-up reaches nothing.
 	 */
 	do {
-		c0 = atomic_load(&k->count);
+		c0 = atomic_load(k->count);
 		if (dpdk_backend(c->backend) &&
 		    peer_solicit(t, cfg->family) < 0) {
 			tx_fail(run, "neighbour request from the peer");
@@ -500,10 +507,10 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 		}
 		/* What the warm-up sent lands before the window opens. */
 		usleep(20000);
-	} while (dpdk_backend(c->backend) && atomic_load(&k->count) == c0 &&
+	} while (dpdk_backend(c->backend) && atomic_load(k->count) == c0 &&
 		 ++tries < SOLICIT_TRIES && !g_stop);
 	tx_paths(&s, &fast0, &slow0);
-	c0 = atomic_load(&k->count);
+	c0 = atomic_load(k->count);
 	t0 = now();
 	if (send_for(&s, cfg->duration, run) < 0) {
 		tx_fail(run, c->name);
@@ -515,7 +522,7 @@ static void tx_run_one(const struct contender *c, struct hsk_topo *t,
 	run->slow -= slow0;
 	/* What is still in flight to the counter lands within a moment. */
 	usleep(20000);
-	run->counted = atomic_load(&k->count) - c0;
+	run->counted = atomic_load(k->count) - c0;
 	if (g_stop) {
 		errno = EINTR;
 		tx_fail(run, "interrupted");
@@ -658,8 +665,9 @@ void tx_close(struct txer *s)
 	free(container_of(s, struct tx_handle, s));
 }
 
-static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
-			 uint32_t frame_len, pthread_t *th)
+static int start_counter(struct counter *k, atomic_uint_least64_t *count,
+			 struct hsk_topo *t, int cpu, uint32_t frame_len,
+			 pthread_t *th)
 {
 	double deadline = now() + COUNTER_START_TIMEOUT;
 	int err;
@@ -670,7 +678,8 @@ static int start_counter(struct counter *k, struct hsk_topo *t, int cpu,
 	k->frame_len = frame_len;
 	atomic_init(&k->ready, 0);
 	atomic_init(&k->stop, 0);
-	atomic_init(&k->count, 0);
+	k->count = count;
+	atomic_init(count, 0);
 	err = start_thread(th, counter_main, k);
 	if (err) {
 		errno = err;
@@ -694,7 +703,8 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 	unsigned int n = make_tx(cfg, cs), c, rep;
 	struct plot_row rows[TX_MAX];
 	struct tx_run *runs;
-	struct counter *k;
+	atomic_uint_least64_t *count;
+	struct counter k;
 	pthread_t th;
 	int status = 0, port = TX_PORT;
 	unsigned int nr = 0;
@@ -706,12 +716,12 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 
 	runs = calloc((size_t)n * cfg->reps, sizeof(*runs));
 	/* Shared: a contender's child reads the count as it goes. */
-	k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!runs || k == MAP_FAILED) {
+	count = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!runs || count == MAP_FAILED) {
 		free(runs);
-		if (k != MAP_FAILED)
-			munmap(k, sizeof(*k));
+		if (count != MAP_FAILED)
+			munmap(count, sizeof(*count));
 		return 1;
 	}
 	if (!cfg->napi_inline &&
@@ -720,13 +730,13 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 		       t->if_peer, why);
 		napi.pid = -1;
 	}
-	if (start_counter(k, t, cfg->tx_cpu, frame_len, &th) < 0) {
+	if (start_counter(&k, count, t, cfg->tx_cpu, frame_len, &th) < 0) {
 		fprintf(stderr,
 			"hotsock-bench: transmit: no counter on %s: %s\n",
 			t->if_peer, strerror(errno));
 		napi_inline(t, &napi);
 		free(runs);
-		munmap(k, sizeof(*k));
+		munmap(count, sizeof(*count));
 		return 1;
 	}
 	printf("\n== transmit: UDP/IPv%d, %zu-byte payloads, %s -> %s "
@@ -749,7 +759,7 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 			progress("transmit: rep %u/%u %s %s", rep + 1,
 				 cfg->reps, cs[c].name,
 				 cs[c].backend ? cs[c].backend : "");
-			tx_contender(&cs[c], t, cfg, k, port++, backend[c],
+			tx_contender(&cs[c], t, cfg, &k, port++, backend[c],
 				     sizeof(backend[c]), r);
 			if (!r->ok) {
 				status = 1;
@@ -759,9 +769,9 @@ int workload_transmit(struct hsk_topo *t, struct config *cfg, FILE *json)
 		}
 	progress_done();
 	alarm(0);
-	atomic_store(&k->stop, 1);
+	atomic_store(&k.stop, 1);
 	pthread_join(th, NULL);
-	munmap(k, sizeof(*k));
+	munmap(count, sizeof(*count));
 	napi_inline(t, &napi);
 	if (g_stop) {
 		free(runs);

@@ -47,12 +47,6 @@ builds=${HSK_TEST_BUILDS:-gcc clang san}
 # and XSK objects, and the BPF object behind them): the PMD never frees
 # them when the port is closed, and a forked child sees them as leaked
 # too. Only the dpdk suites open such ports; each stack names the PMD.
-#
-# And, in hotsock-bench's transmit workload, the counter thread's raw XSK
-# (libxdp and libbpf objects made under counter_main()) as a dpdk child
-# forked meanwhile sees it: the only references are on the counter
-# thread's stack, a thread the child does not have. The bench's own
-# process frees them when the counter ends.
 lsan_supp=$top/$results/lsan.supp
 
 san_env=(
@@ -81,7 +75,7 @@ fi
 rm -rf "$results"
 mkdir -p "$results"
 : >"$runs"
-printf 'leak:criterion_run_all_tests\nleak:librte_net_af_xdp\nleak:counter_main\n' >"$lsan_supp"
+printf 'leak:criterion_run_all_tests\nleak:librte_net_af_xdp\n' >"$lsan_supp"
 
 child=
 on_signal() {

@@ -661,14 +661,22 @@ static bool to_packet_sockets(struct xsk_port *p, struct xsk_queue *q,
 	return kept;
 }
 
-/* Sorts up to @max frames of @q's RX ring; returns how many it took. */
+/*
+ * Sorts up to @max frames of @q's RX ring, and with a @sink no more than
+ * it has room for: a zero-copy caller's frames go straight into its
+ * buffers, and what it took beyond them would wait in its queue, a copy
+ * of the entry and a second handling later. Returns how many it took.
+ */
 static uint32_t pull_queue(struct xsk_port *p, struct xsk_queue *q,
 			   struct xdp_sock *self, struct xsk_sink *sink,
 			   const struct timespec *now, uint32_t max)
 {
-	uint32_t idx, n = xsk_ring_cons__peek(&q->rx, max, &idx);
+	uint32_t idx, n;
 	struct rx_entry e;
 
+	if (sink && sink->n - sink->got < max)
+		max = sink->n - sink->got;
+	n = xsk_ring_cons__peek(&q->rx, max, &idx);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct xdp_desc *d =
 			xsk_ring_cons__rx_desc(&q->rx, idx + i);
@@ -718,35 +726,6 @@ static uint32_t pull_queue(struct xsk_port *p, struct xsk_queue *q,
 	return n;
 }
 
-/*
- * A zero-copy caller's frames go straight into its buffers, so its pull
- * takes no more than they hold, again while they are not full: what it
- * would take beyond them would wait in its queue, a copy of the entry and
- * a second handling later. The frames left behind wait in the RX ring,
- * whose descriptor hsk_poll() watches. Other sockets' frames met on the
- * way are sorted as ever; RX_BATCH bounds the work of one call.
- */
-static void pull_queue_into(struct xsk_port *p, struct xsk_queue *q,
-			    struct xdp_sock *self, struct xsk_sink *sink,
-			    const struct timespec *now)
-{
-	uint32_t room, taken = 0, n;
-
-	if (!sink) {
-		pull_queue(p, q, self, NULL, now, RX_BATCH);
-		return;
-	}
-	while (taken < RX_BATCH && sink->got < sink->n) {
-		room = sink->n - sink->got;
-		n = pull_queue(p, q, self, sink, now,
-			       room < RX_BATCH - taken ? room :
-							 RX_BATCH - taken);
-		if (!n)
-			break;
-		taken += n;
-	}
-}
-
 void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
 		   struct xsk_sink *sink)
 {
@@ -755,8 +734,13 @@ void xsk_port_pull(struct xsk_port *p, struct xdp_sock *self,
 	clock_gettime(CLOCK_REALTIME, &now);
 	for (uint32_t i = 0; i < p->nqueues; i++) {
 		struct xsk_queue *q = &p->q[i];
+		uint32_t n = pull_queue(p, q, self, sink, &now, RX_BATCH);
 
-		pull_queue_into(p, q, self, sink, &now);
+		/* Frames for other sockets left the sink short: once more,
+		 * within RX_BATCH; what stays waits in the RX ring, whose
+		 * descriptor hsk_poll() watches. */
+		if (n && sink && sink->got < sink->n)
+			pull_queue(p, q, self, sink, &now, RX_BATCH - n);
 		xsk_reap_completions(q);
 		refill(q);
 		if (xsk_ring_prod__needs_wakeup(&q->fq))

@@ -61,8 +61,9 @@ struct dp_port {
 	/*
 	 * What a wait sleeps on until the device has frames: one descriptor
 	 * per RX queue, readable while the queue holds frames (net_tap's
-	 * queue interrupt, net_af_xdp's XSK); none (0) when a queue has no
-	 * such descriptor, and waits then back off instead.
+	 * queue interrupt, net_af_xdp's XSK, net_af_packet's packet socket);
+	 * none (0) when a queue has no such descriptor, and waits then back
+	 * off instead.
 	 */
 	int rx_fd[DP_MAX_RX_FDS];
 	uint16_t n_rx_fd;

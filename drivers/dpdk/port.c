@@ -34,8 +34,8 @@
 #define FRAG_ENTRIES 8	 /* per bucket: at most 512 datagrams in flight */
 #define FRAG_TTL_MS 1000 /* a datagram whose fragments stop coming */
 #define MAX_DATAGRAM 65536
-#define POLL_MAX 2048	 /* frames taken from one queue per poll */
-#define XSK_SCAN_MAX 256 /* AF_XDP sockets of the process looked at */
+#define POLL_MAX 2048	  /* frames taken from one queue per poll */
+#define SOCK_SCAN_MAX 256 /* sockets of a family the process holds, seen */
 
 static pthread_once_t eal_once = PTHREAD_ONCE_INIT;
 static int eal_err; /* errno of a failed rte_eal_init(), 0 when it ran */
@@ -91,6 +91,33 @@ static int eal_log_level(int hsk_level)
 static struct hsk_config eal_cfg;  /* what the first port was made with */
 static pid_t eal_pid;		   /* the process that started the EAL */
 static sigset_t unclaimed_signals; /* default or ignored before the EAL */
+/* The packet sockets the process held before the EAL probed the devices
+ * (net_af_packet opens its queues' then): find_queue_sockets(). */
+static int packet_socks_before[SOCK_SCAN_MAX];
+static unsigned int n_packet_socks_before;
+
+/* The sockets of @family the process holds, by descriptor. */
+static unsigned int sockets_of(int family, int *fds, unsigned int max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		int fd = atoi(e->d_name), dom;
+		socklen_t len = sizeof(dom);
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+			continue;
+		if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) &&
+		    dom == family)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
 
 static bool signal_claimed(int sig)
 {
@@ -223,6 +250,8 @@ static void eal_init_once(void)
 	argv[argc++] = "--no-telemetry";
 	argv[argc] = NULL;
 	note_unclaimed_signals();
+	n_packet_socks_before =
+		sockets_of(AF_PACKET, packet_socks_before, SOCK_SCAN_MAX);
 	if (rte_eal_init(argc, argv) < 0) {
 		eal_err = rte_errno ? rte_errno : EINVAL;
 		hsk_log(HSK_LOG_ERR, "dpdk: EAL initialisation failed: %s",
@@ -487,40 +516,22 @@ static int find_port(const struct hsk_config *c, uint16_t *id)
 	return -1;
 }
 
-/* The AF_XDP sockets the process holds, by descriptor. */
-static unsigned int xsk_fds(int *fds, unsigned int max)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	unsigned int n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < max) {
-		int fd = atoi(e->d_name), dom;
-		socklen_t len = sizeof(dom);
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
-			continue;
-		if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) &&
-		    dom == AF_XDP)
-			fds[n++] = fd;
-	}
-	closedir(d);
-	return n;
-}
-
 /*
- * net_af_xdp (DPDK 22.11) has no queue interrupt, but an XSK per queue,
- * readable while its RX ring holds frames: the PMD sleeps on it itself
- * when its fill ring runs dry. Those that appeared while the port was set
- * up are its queues' (any one waking a wait is enough: the wait polls
- * them all); when they are not one per queue, waits back off instead.
+ * A vdev over a kernel interface may have no queue interrupt but a socket
+ * per queue, readable while its receive ring holds frames: net_af_xdp
+ * (DPDK 22.11) an XSK, made as the port starts, on which the PMD sleeps
+ * itself when its fill ring runs dry; net_af_packet a packet socket with
+ * a TPACKET ring, made when the EAL probes the device. The sockets of
+ * @family that are not among @before (@nb of them, taken before they
+ * could appear) are the port's queues (any one waking a wait is enough:
+ * the wait polls them all); when they are not one per queue (another
+ * port's came too), waits back off instead.
  */
-static void find_xsks(struct dp_port *p, const int *before, unsigned int nb)
+static void find_queue_sockets(struct dp_port *p, int family, const int *before,
+			       unsigned int nb)
 {
-	int now[XSK_SCAN_MAX];
-	unsigned int n = xsk_fds(now, XSK_SCAN_MAX), k = 0;
+	int now[SOCK_SCAN_MAX];
+	unsigned int n = sockets_of(family, now, SOCK_SCAN_MAX), k = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
 		bool old = false;
@@ -585,8 +596,8 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	struct rte_ether_addr mac;
 	unsigned int nq = c->queues ? c->queues : 1, nmbufs, nxsk = 0;
 	char name[RTE_MEMPOOL_NAMESIZE];
-	int r, sock, xsk_before[XSK_SCAN_MAX];
-	bool af_xdp;
+	int r, sock, xsk_before[SOCK_SCAN_MAX];
+	bool af_xdp, af_packet;
 
 	r = rte_eth_dev_info_get(p->id, &info);
 	if (r)
@@ -616,11 +627,13 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	/* The queues of a vdev over a kernel interface are descriptors the
-	 * kernel wakes (find_rx_fds()); a NIC keeps its polling mode. */
+	 * kernel wakes (find_queue_sockets(), find_intr_fds()); a NIC keeps
+	 * its polling mode. */
 	af_xdp = !strcmp(info.driver_name, "net_af_xdp");
+	af_packet = !strcmp(info.driver_name, "net_af_packet");
 	if (af_xdp)
-		nxsk = xsk_fds(xsk_before, XSK_SCAN_MAX);
-	else if (p->ifindex)
+		nxsk = sockets_of(AF_XDP, xsk_before, SOCK_SCAN_MAX);
+	else if (p->ifindex && !af_packet)
 		conf.intr_conf.rxq = 1;
 	sock = rte_eth_dev_socket_id(p->id);
 	if (sock < 0)
@@ -668,7 +681,10 @@ static int port_start(struct dp_port *p, const struct hsk_config *c)
 		p->csum |= HSK_NET_CSUM_LOCAL;
 	find_pmd_signals(&p->pmd_signals);
 	if (af_xdp)
-		find_xsks(p, xsk_before, nxsk);
+		find_queue_sockets(p, AF_XDP, xsk_before, nxsk);
+	else if (af_packet)
+		find_queue_sockets(p, AF_PACKET, packet_socks_before,
+				   n_packet_socks_before);
 	else if (conf.intr_conf.rxq)
 		find_intr_fds(p);
 	if (!strcmp(info.driver_name, "net_tap")) {

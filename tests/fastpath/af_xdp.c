@@ -424,6 +424,11 @@ NET_TEST(xdp4, a_blocking_receive_sleeps_until_its_datagram_comes)
 	tst_blocking_receive_sleeps();
 }
 
+NET_TEST(xdp4, a_blocking_receive_sleeps_on_its_queues_not_in_naps)
+{
+	tst_blocking_receive_sleeps_on_its_queues();
+}
+
 /* ---- settings -------------------------------------------------------- */
 
 NET_TEST(xdp4, busy_polling_receives_like_sleeping)

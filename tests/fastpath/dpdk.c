@@ -131,6 +131,11 @@ NET_TEST(dpdk4, a_blocking_receive_sleeps_until_its_datagram_comes)
 	tst_blocking_receive_sleeps();
 }
 
+NET_TEST(dpdk4, a_blocking_receive_sleeps_on_its_queues_not_in_naps)
+{
+	tst_blocking_receive_sleeps_on_its_queues();
+}
+
 /* The peer's neighbour table holds hotsock's MAC for its address. */
 static void peer_learns_our_mac(int family)
 {

@@ -5,6 +5,7 @@
 #include <net/ethernet.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -205,6 +206,7 @@ struct timed_waiter {
 	ssize_t got;
 	int err;
 	double wall, cpu; /* s, spent in hsk_recv */
+	long wakeups;	  /* ... and its voluntary context switches */
 };
 
 static double thread_cpu_s(void)
@@ -215,39 +217,66 @@ static double thread_cpu_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static long thread_nvcsw(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_nvcsw;
+}
+
 static void *timed_wait_in_recv(void *arg)
 {
 	struct timed_waiter *t = arg;
 	double t0 = tst_now(), c0 = thread_cpu_s();
+	long w0 = thread_nvcsw();
 	char buf[64];
 
 	atomic_store(&t->started, true);
 	t->got = hsk_recv(t->fd, buf, sizeof(buf), 0);
 	t->err = errno;
+	t->wakeups = thread_nvcsw() - w0;
 	t->cpu = thread_cpu_s() - c0;
 	t->wall = tst_now() - t0;
 	return NULL;
 }
 
-void tst_blocking_receive_sleeps(void)
+/* A thread blocks in hsk_recv() for half a second, until the peer's
+ * datagram. */
+static void block_half_a_second(struct timed_waiter *t)
 {
-	struct timed_waiter t = { 0 };
 	struct tst_pair p;
 	pthread_t th;
 
 	tst_pair_open(&p, AF_INET, false, false);
 	tst_settimeout(p.fd, 20.0);
-	t.fd = p.fd;
-	cr_assert_ok(pthread_create(&th, NULL, timed_wait_in_recv, &t));
-	while (!atomic_load(&t.started))
+	t->fd = p.fd;
+	cr_assert_ok(pthread_create(&th, NULL, timed_wait_in_recv, t));
+	while (!atomic_load(&t->started))
 		usleep(1000);
 	usleep(500000);
 	tst_peer_send(&p, "end", 3);
 	pthread_join(th, NULL);
-	cr_assert_eq(t.got, 3, "the waiting receive: %zd (%s)", t.got,
-		     strerror(t.err));
-	cr_assert_geq(t.wall, 0.4, "it waited %.3f s", t.wall);
+	cr_assert_eq(t->got, 3, "the waiting receive: %zd (%s)", t->got,
+		     strerror(t->err));
+	cr_assert_geq(t->wall, 0.4, "it waited %.3f s", t->wall);
+	tst_pair_close(&p);
+}
+
+void tst_blocking_receive_sleeps(void)
+{
+	struct timed_waiter t = { 0 };
+
+	block_half_a_second(&t);
 	cr_assert_lt(t.cpu, 0.5 * t.wall, "%.3f s of CPU in %.3f s of waiting",
 		     t.cpu, t.wall);
-	tst_pair_close(&p);
+}
+
+void tst_blocking_receive_sleeps_on_its_queues(void)
+{
+	struct timed_waiter t = { 0 };
+
+	block_half_a_second(&t);
+	cr_assert_lt((double)t.wakeups, t.wall / 0.002,
+		     "%ld wake-ups in %.3f s of waiting", t.wakeups, t.wall);
 }

@@ -49,6 +49,17 @@ void tst_damaged_is_dropped(enum tst_damage dmg, enum tst_counted counted);
  */
 void tst_blocking_receive_sleeps(void);
 
+/*
+ * A receive that blocks sleeps on descriptors the kernel wakes when a
+ * frame reaches the port's queues, not in naps that look at the queues
+ * at least once a millisecond: a thread blocked in hsk_recv() for half a
+ * second wakes (voluntary context switches) fewer times than once per
+ * 2 ms. A wait that naps wakes some 500 times; one that sleeps on its
+ * queues, only for the frames that come and its own bounded sleeps (10
+ * ms on dpdk).
+ */
+void tst_blocking_receive_sleeps_on_its_queues(void);
+
 #define TST_RUN_COUNT 1000000u
 
 /*
