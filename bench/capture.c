@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The capture workload (issue 6): hotsock-capture, on each backend,
- * against `tcpdump -w`, at the same offered load. The xsk source in the
- * peer namespace sends 64-byte UDP datagrams to hsk0 at each rate step
- * (100k, 300k, 1M pps, then as fast as it can) while the capturing tool
- * writes every frame of hsk0 to a file; then the tool gets SIGINT and its
- * own summary says what it captured and what was dropped where. The
- * figures: captured / sent, the drops (kernel or ring, hotsock) and the
- * file's bytes.
+ * The capture workload (issue 6): hotsock-capture, on each backend (and on
+ * af_xdp also with --exclusive: the frames through the XSK, not the
+ * kernel's copies), against `tcpdump -w`, at the same offered load. The
+ * xsk source in the peer namespace sends 64-byte UDP datagrams to hsk0 at
+ * each rate step (100k, 300k, 1M pps, then as fast as it can) while the
+ * capturing tool writes every frame of hsk0 to a file; then the tool gets
+ * SIGINT and its own summary says what it captured and what was dropped
+ * where. The figures: captured / sent, the drops (kernel or ring,
+ * hotsock) and the file's bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,12 +32,15 @@ static const double rates[] = { 100e3, 300e3, 1e6, 0 };
 struct cap_tool {
 	const char *name;
 	const char *backend; /* hotsock-capture --backend, or NULL */
+	bool exclusive;	     /* hotsock-capture --exclusive */
+	const char *label;   /* the table's and the plot's backend */
 };
 
 static const struct cap_tool tools[] = {
-	{ "hotsock-capture", "kernel" },
-	{ "hotsock-capture", "af_xdp" },
-	{ "tcpdump -w", NULL },
+	{ "hotsock-capture", "kernel", false, "kernel" },
+	{ "hotsock-capture", "af_xdp", false, "af_xdp" },
+	{ "hotsock-capture", "af_xdp", true, "af_xdp excl" },
+	{ "tcpdump -w", NULL, false, "-" },
 };
 
 struct cap_run {
@@ -101,7 +106,9 @@ static pid_t start_tool(const struct cap_tool *tool, const char *bin,
 		signal(SIGINT, SIG_DFL);
 		if (tool->backend)
 			execl(bin, bin, "--backend", tool->backend, "-i", iface,
-			      "-w", file, (char *)NULL);
+			      "-w", file,
+			      tool->exclusive ? "--exclusive" : (char *)NULL,
+			      (char *)NULL);
 		else
 			execlp("tcpdump", "tcpdump", "-n", "-i", iface, "-w",
 			       file, (char *)NULL);
@@ -224,7 +231,7 @@ static void plot_capture(const struct config *cfg, const struct cap_run *runs)
 	for (k = 0; k < ARRAY_SIZE(tools); k++) {
 		labels[k] = (struct plot_label){ NULL, tools[k].name,
 						 tools[k].backend ?
-							 tools[k].backend :
+							 tools[k].label :
 							 "libpcap" };
 		for (r = 0; r < ARRAY_SIZE(rates); r++) {
 			double x[cfg->reps];
@@ -312,8 +319,7 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 				}
 				progress("capture: rep %u/%u %s %s at %s",
 					 rep + 1, cfg->reps, tools[k].name,
-					 tools[k].backend ? tools[k].backend :
-							    "",
+					 tools[k].label,
 					 rates[r] > 0 ? "a set rate" : "max");
 				cap_run_one(&tools[k], bin, t, cfg, rates[r],
 					    dir, port++, run);
@@ -327,7 +333,7 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 		free(runs);
 		return 1;
 	}
-	printf("\n%-10s %-16s %-7s %10s %10s %9s %12s %12s %10s\n", "offered",
+	printf("\n%-10s %-16s %-11s %10s %10s %9s %12s %12s %10s\n", "offered",
 	       "tool", "backend", "sent", "captured", "capt/sent",
 	       "drop kernel", "drop hotsock", "file MB");
 	if (json)
@@ -352,12 +358,15 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 					fprintf(json,
 						"%s\n    {\"offered_pps\": %.0f, "
 						"\"tool\": \"%s\", \"backend\": "
-						"\"%s\", \"rep\": %u, \"ok\": %s",
+						"\"%s\", \"exclusive\": %s, "
+						"\"rep\": %u, \"ok\": %s",
 						n++ ? "," : "", rates[r],
 						tools[k].name,
 						tools[k].backend ?
 							tools[k].backend :
 							"-",
+						tools[k].exclusive ? "true" :
+								     "false",
 						rep + 1,
 						run->ok ? "true" : "false");
 					if (run->ok)
@@ -379,12 +388,9 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 						json_error(json, run->err);
 				}
 				if (!run->ok) {
-					printf("%-10s %-16s %-7s FAILED: %s\n",
+					printf("%-10s %-16s %-11s FAILED: %s\n",
 					       offered, tools[k].name,
-					       tools[k].backend ?
-						       tools[k].backend :
-						       "-",
-					       run->err);
+					       tools[k].label, run->err);
 					continue;
 				}
 				if (run->drop_hsk >= 0)
@@ -392,11 +398,9 @@ int workload_capture(struct hsk_topo *t, struct config *cfg, const char *self,
 						 run->drop_hsk);
 				else
 					snprintf(dh, sizeof(dh), "-");
-				printf("%-10s %-16s %-7s %10llu %10lld %8.1f%% "
+				printf("%-10s %-16s %-11s %10llu %10lld %8.1f%% "
 				       "%12lld %12s %10.1f\n",
-				       offered, tools[k].name,
-				       tools[k].backend ? tools[k].backend :
-							  "-",
+				       offered, tools[k].name, tools[k].label,
 				       (unsigned long long)run->sent,
 				       run->captured,
 				       run->sent ?

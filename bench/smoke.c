@@ -360,7 +360,9 @@ Test(workload, capture_reports_each_tool_at_each_rate, .timeout = RUN_TIMEOUT)
 	workload_smoke("capture",
 		       "all(r['ok'] and 0 < r['captured'] and "
 		       "r['file_bytes'] > 0 for r in d['capture']['results']) "
-		       "and len(d['capture']['results']) == 12",
+		       "and len(d['capture']['results']) == 16 and "
+		       "sum(r['exclusive'] for r in d['capture']['results']) "
+		       "== 4",
 		       "capture.png", NULL);
 }
 

@@ -135,6 +135,7 @@ struct capture {
 	const char *iface;
 	const char *path;    /* -w; "-" is standard output */
 	const char *backend; /* --backend, NULL: HOTSOCK_BACKEND */
+	bool exclusive;	     /* --exclusive: frames through the XSK */
 	uint64_t count;	     /* -c, 0: no limit */
 	uint32_t snaplen;
 	uint64_t file_bytes_max; /* -C in bytes, 0: no size rotation */
@@ -221,6 +222,9 @@ static const char usage_text[] =
 	"  -W, --file-count N        with -C or -G: N files, then wrap\n"
 	"      --backend NAME        kernel, af_xdp or auto (default:\n"
 	"                            $HOTSOCK_BACKEND, else auto)\n"
+	"      --exclusive           on af_xdp: take IFACE's frames through\n"
+	"                            the XSK, away from the kernel's stack\n"
+	"                            (a dedicated capture port)\n"
 	"  -p, --no-promiscuous-mode leave IFACE's promiscuity as it is\n"
 	"  -q, --quiet               errors only: no start line, status\n"
 	"                            line or summary\n"
@@ -275,7 +279,7 @@ static uint64_t parse_megabytes(const char *s)
 
 static void parse_args(struct capture *c, int argc, char **argv)
 {
-	enum { OPT_BACKEND = 256 };
+	enum { OPT_BACKEND = 256, OPT_EXCLUSIVE };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "write", required_argument, NULL, 'w' },
@@ -285,6 +289,7 @@ static void parse_args(struct capture *c, int argc, char **argv)
 		{ "rotate-seconds", required_argument, NULL, 'G' },
 		{ "file-count", required_argument, NULL, 'W' },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "exclusive", no_argument, NULL, OPT_EXCLUSIVE },
 		{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -335,6 +340,9 @@ static void parse_args(struct capture *c, int argc, char **argv)
 					  "af_xdp or auto",
 					  optarg);
 			c->backend = optarg;
+			break;
+		case OPT_EXCLUSIVE:
+			c->exclusive = true;
 			break;
 		case 'p':
 			c->promisc = false;
@@ -857,10 +865,11 @@ static void summary(struct capture *c)
 
 static int open_socket(struct capture *c)
 {
-	HSK_OPTS(opts, .backend = c->backend);
+	HSK_OPTS(opts, .backend = c->backend,
+		 .packet_exclusive = c->exclusive ? 1 : 0);
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct ifreq ifr = { 0 };
-	const char *want;
+	const char *want, *env;
 
 	if (hsk_init(&opts)) {
 		fprintf(stderr,
@@ -927,6 +936,17 @@ static int open_socket(struct capture *c)
 			PROG ": warning: backend %s asked for, %s in use (see "
 			     "hotsock's log)\n",
 			want, c->backend_used);
+	if (c->exclusive && strcmp(c->backend_used, "af_xdp"))
+		fprintf(stderr,
+			PROG ": warning: --exclusive does nothing on backend "
+			     "%s: the kernel keeps every frame\n",
+			c->backend_used);
+	/* Asked for here or by the library's variable (set and not "0"):
+	 * the start line says so, as the kernel's stack no longer sees
+	 * IFACE's frames. */
+	env = getenv("HOTSOCK_PACKET_EXCLUSIVE");
+	c->exclusive = !strcmp(c->backend_used, "af_xdp") &&
+		       (c->exclusive || (env && *env && strcmp(env, "0")));
 	read_stats(c, &c->base);
 	return 0;
 }
@@ -1038,9 +1058,11 @@ int main(int argc, char **argv)
 	}
 	if (!c.quiet) {
 		fprintf(stderr,
-			PROG ": capturing on %s (backend %s), link-type EN10MB "
-			     "(Ethernet), snapshot length %u bytes%s%s%s\n",
-			c.iface, c.backend_used, c.snaplen,
+			PROG ": capturing on %s (backend %s%s), link-type "
+			     "EN10MB (Ethernet), snapshot length %u "
+			     "bytes%s%s%s\n",
+			c.iface, c.backend_used,
+			c.exclusive ? ", exclusive" : "", c.snaplen,
 			c.filter ? ", filter \"" : "", c.filter ? c.filter : "",
 			c.filter ? "\"" : "");
 	}

@@ -871,6 +871,101 @@ CAP_TEST(reports_the_backend_in_use)
 	cr_assert_eq(finish(&r, END_S), 0, "stderr:\n%s", r.text);
 }
 
+/* ---- tests: --exclusive --------------------------------------------- */
+
+/* --exclusive changes the path only on af_xdp: the suite that runs the
+ * capture there (HOTSOCK_BACKEND=af_xdp) runs these. */
+static void skip_unless_af_xdp(void)
+{
+	const char *b = tst_expected_backend();
+
+	if (!b || strcmp(b, "af_xdp"))
+		cr_skip_test("--exclusive takes frames through the XSK: "
+			     "af_xdp only");
+}
+
+CAP_TEST(exclusive_writes_every_frame_whole_and_in_order)
+{
+	const char *file = path_of("excl.pcapng");
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	struct run r;
+	int n;
+
+	skip_unless_af_xdp();
+	start(&r, ARGS("-i", "hsk0", "--exclusive", "-c", "40", "-w", file));
+	peer_send_seq(peer, 0, 40, false, 1);
+	cr_assert_eq(finish(&r, END_S), 0, "exit status; stderr:\n%s", r.text);
+	n = read_file(file, fr, MAX_FRAMES);
+	for (int i = 0; i < 40; i++)
+		want_seq[i] = i;
+	assert_frames(fr, n, want_seq, 40);
+	assert_time_ordered(fr, n);
+}
+
+CAP_TEST(exclusive_statistics_block_counts_every_frame_sent)
+{
+	const char *file = path_of("exclisb.pcapng");
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	struct isb s;
+	struct run r;
+
+	skip_unless_af_xdp();
+	start(&r, ARGS("-i", "hsk0", "--exclusive", "-c", "20", "-w", file,
+		       "ether[14] = 7"));
+	peer_send_seq(peer, 0, 40, true, 1);
+	cr_assert_eq(finish(&r, END_S), 0, "stderr:\n%s", r.text);
+	cr_assert_eq(read_file(file, fr, MAX_FRAMES), 20);
+	read_isb(file, &s);
+	cr_assert_eq(s.ifrecv, 40, "isb_ifrecv %" PRIu64, s.ifrecv);
+	cr_assert_eq(s.ifdrop, 0, "isb_ifdrop %" PRIu64, s.ifdrop);
+	cr_assert_eq(s.filteraccept, 20, "isb_filteraccept %" PRIu64,
+		     s.filteraccept);
+	cr_assert_eq(s.osdrop, 0, "isb_osdrop %" PRIu64, s.osdrop);
+	cr_assert_eq(s.usrdeliv, 20, "isb_usrdeliv %" PRIu64, s.usrdeliv);
+}
+
+CAP_TEST(exclusive_takes_the_frames_away_from_the_kernel)
+{
+	const char *file = path_of("exclk.pcapng");
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	int kern =
+		socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_ll ll;
+	socklen_t len = tst_ll_addr(&ll, TST_LOCAL, TST_ETHERTYPE, NULL);
+	unsigned char buf[2048];
+	struct run r;
+
+	skip_unless_af_xdp();
+	cr_assert_geq(kern, 0, "socket: %s", strerror(errno));
+	cr_assert_ok(bind(kern, (struct sockaddr *)&ll, len));
+	start(&r, ARGS("-i", "hsk0", "--exclusive", "-c", "20", "-w", file));
+	cr_assert(strstr(r.text, "(backend af_xdp, exclusive)"), "%s", r.text);
+	peer_send_seq(peer, 0, 20, false, 1);
+	cr_assert_eq(finish(&r, END_S), 0, "stderr:\n%s", r.text);
+	cr_assert_eq(read_file(file, fr, MAX_FRAMES), 20);
+	/* A kernel packet socket on hsk0, there all along, got none. */
+	cr_assert_eq(recv(kern, buf, sizeof(buf), 0), -1,
+		     "the kernel saw a frame the capture took");
+	cr_assert_eq(errno, EAGAIN, "recv: %s", strerror(errno));
+	close(kern);
+}
+
+CAP_TEST(exclusive_on_the_kernel_backend_warns_and_captures)
+{
+	const char *file = path_of("exclw.pcapng");
+	int peer = tst_peer_packet(SOCK_RAW, TST_ETHERTYPE);
+	struct run r;
+
+	start(&r, ARGS("-i", "hsk0", "--backend", "kernel", "--exclusive", "-c",
+		       "10", "-w", file));
+	cr_assert(strstr(r.text, "warning: --exclusive does nothing on "
+				 "backend kernel"),
+		  "%s", r.text);
+	peer_send_seq(peer, 0, 10, false, 1);
+	cr_assert_eq(finish(&r, END_S), 0, "stderr:\n%s", r.text);
+	cr_assert_eq(read_file(file, fr, MAX_FRAMES), 10);
+}
+
 /* ---- tests: rotation ------------------------------------------------ */
 
 /* The name of rotated file @idx: FILE<idx>, on @width digits. */
